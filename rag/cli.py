@@ -1,0 +1,274 @@
+"""The `rag` command: index, list, remove, search, ask, eval, serve.
+
+Every user-facing failure is a `RagError` printed as one line (exit 2);
+tracebacks appear only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from rag.config import configure  # noqa: E402
+from rag.errors import RagError  # noqa: E402
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("configuration (also RAG_* environment variables)")
+    g.add_argument("--index", dest="index_dir", type=Path, help="index folder (RAG_INDEX_DIR; default ./index)")
+    g.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (RAG_CHROMA_URL)")
+    g.add_argument("--embedding-model", help="sentence-transformers name or path (RAG_EMBEDDING_MODEL)")
+    g.add_argument("--chunk-size", type=int, help="chunk size in cl100k tokens (RAG_CHUNK_SIZE)")
+    g.add_argument("--chunk-overlap", type=int, help="chunk overlap in tokens (RAG_CHUNK_OVERLAP)")
+    g.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited Q&A over news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index files/folders (none: refresh everything already indexed)")
+    p.add_argument("paths", nargs="*", type=Path)
+    _common(p)
+
+    p = sub.add_parser("list", help="show what is indexed")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("remove", help="forget a file or folder and drop its passages")
+    p.add_argument("path", type=Path)
+    _common(p)
+
+    p = sub.add_parser("search", help="retrieve passages for a query")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=None, help="passages to return (RAG_K; default 5)")
+    p.add_argument("--source", action="append", dest="sources", help="only this file name (repeatable)")
+    p.add_argument("--since", help="only documents dated on/after YYYY-MM-DD")
+    p.add_argument("--until", help="only documents dated on/before YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--backend", help="local | openai | anthropic | extractive (RAG_BACKEND)")
+    p.add_argument("-k", type=int, default=None, help="passages to use (default: as many as fit the prompt)")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("eval", help="measure retrieval and answer quality on labelled questions")
+    p.add_argument("questions", nargs="?", type=Path, help="questions .jsonl")
+    p.add_argument("--backend")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--retrieval-only", action="store_true", help="skip answering")
+    p.add_argument("--json", action="store_true", help="print the JSON report")
+    p.add_argument("--out", type=Path, help="write the JSON report here")
+    p.add_argument("--compare", nargs=2, type=Path, metavar=("A.json", "B.json"), help="compare two reports")
+    p.add_argument("--baseline", type=Path, help="fail (exit 1) if a metric falls below these figures")
+    p.add_argument("--trec", nargs=3, type=Path, metavar=("DOCS", "TOPICS", "QRELS"), help="TREC collection")
+    _common(p)
+
+    p = sub.add_parser("serve", help="run the web chat")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--backend")
+    _common(p)
+    return parser
+
+
+def _settings_from(args: argparse.Namespace) -> None:
+    keys = ("index_dir", "chroma_url", "embedding_model", "chunk_size", "chunk_overlap", "backend", "host", "port")
+    configure(**{k: getattr(args, k) for k in keys if hasattr(args, k)})
+
+
+def _progress(msg: str) -> None:
+    print(f"· {msg}", file=sys.stderr, flush=True)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from rag.indexing import Indexer
+
+    report = Indexer().update(args.paths, progress=_progress)
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(
+        f"indexed: {report.added} new or changed, {report.unchanged} unchanged, {report.removed} removed "
+        f"({report.chunks_embedded} passages embedded, {report.chunks_deleted} dropped)"
+    )
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rag.indexing import list_documents
+
+    rows = list_documents()
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("the index is empty: run `rag index [PATH...]`")
+        return 0
+    for r in rows:
+        print(f"{r['source']:<32} {r['date'] or '-':<10} {r['chunks']:>4} passages  {r['title'] or '(no title)'}")
+    print(f"{len(rows)} documents, {sum(r['chunks'] for r in rows)} passages")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from rag.indexing import Indexer
+
+    report = Indexer().remove(args.path)
+    print(f"removed {report.removed} documents ({report.chunks_deleted} passages)")
+    return 0
+
+
+def _ensure_index() -> None:
+    from rag.indexing import ensure_index
+
+    ensure_index(progress=_progress)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from rag.config import get_settings
+    from rag.retrieval import retrieve
+
+    _ensure_index()
+    passages = retrieve(
+        args.query, args.k or get_settings().k, sources=args.sources, since=args.since, until=args.until
+    )
+    if args.json:
+        print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
+        return 0
+    if not passages:
+        print("no passages found")
+    for n, p in enumerate(passages, 1):
+        meta = ", ".join(x for x in (p.publisher, p.date) if x)
+        print(f"[{n}] {p.source} — {p.title or '(no title)'}" + (f" ({meta})" if meta else ""))
+        print(f"    score {p.score:.3f} · similarity {p.similarity:.3f} · chars {p.start}-{p.end}")
+        if p.url:
+            print(f"    {p.url}")
+        print("    " + p.text[:400].replace("\n", " ") + ("…" if len(p.text) > 400 else ""))
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer import Answer, answer_stream
+
+    _ensure_index()
+    final: Answer | None = None
+    for item in answer_stream(args.question, backend=args.backend, k=args.k):
+        if isinstance(item, str):
+            if not args.json:
+                print(item, end="", flush=True)
+        else:
+            final = item
+    assert final is not None
+    if args.json:
+        print(json.dumps(final.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    print()
+    if final.query != " ".join(args.question.split()):
+        print(f"(searched for: {final.query})")
+    if final.error:
+        print(f"warning: {final.error}", file=sys.stderr)
+    for c in final.citations:
+        meta = ", ".join(x for x in (c.publisher, c.date) if x)
+        print(f"[{c.n}] {c.title or c.source}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag import evaluation as ev
+
+    if args.compare:
+        a, b = (ev.Report.from_json(p.read_text()) for p in args.compare)
+        print(ev.compare_reports(a, b))
+        return 0
+    if args.trec:
+        report = ev.run_trec(*args.trec, k=args.k, progress=not args.json)
+    else:
+        if args.questions is None:
+            raise RagError("give a questions file (.jsonl), --trec DOCS TOPICS QRELS, or --compare A B")
+        _ensure_index()
+        questions = ev.load_questions(args.questions)
+        report = ev.run_eval(
+            questions, backend=args.backend, k=args.k, retrieval_only=args.retrieval_only, progress=not args.json
+        )
+    if args.out:
+        args.out.write_text(report.to_json())
+    if args.json:
+        print(report.to_json())
+    else:
+        ev.print_report(report)
+    if args.baseline:
+        failed = ev.check_regression(report, json.loads(args.baseline.read_text()))
+        if failed:
+            print("regression: " + ", ".join(failed), file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.ui import serve
+
+    serve()
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "index": cmd_index,
+    "list": cmd_list,
+    "remove": cmd_remove,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(message)s")
+    if not args.debug:
+        _quiet_libraries()
+    try:
+        _settings_from(args)
+        return COMMANDS[args.command](args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+        if args.debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+def _quiet_libraries() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    for name in ("sentence_transformers", "transformers", "chromadb", "httpx", "bm25s"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def run() -> Any:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,316 @@
+"""Incremental, idempotent index builds: documents → chunks → vectors in the store.
+
+Chunk ids are content hashes, so a write that is repeated (after a crash, say)
+lands on the same ids instead of duplicating. The manifest records the roots
+the index was built from and, per document, the hash of its bytes and its
+chunk ids; it is written atomically after each group of documents, so a run
+killed midway leaves an index the next run completes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from rag.chunking import Chunk, chunk_document
+from rag.config import Settings, get_settings
+from rag.embedding import Embedder, get_embedder
+from rag.errors import IndexBusyError, InputError
+from rag.ingestion import Document, iter_files, read_document
+from rag.lexical import LexicalIndex
+from rag.store import Metadata, Store
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+FLUSH_CHUNKS = 512  # chunks embedded per call: big enough for length-sorted batching
+
+
+@dataclass
+class IndexReport:
+    added: int = 0  # documents new or changed
+    unchanged: int = 0
+    removed: int = 0
+    chunks_embedded: int = 0
+    chunks_deleted: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.chunks_embedded or self.chunks_deleted)
+
+
+def signature(s: Settings) -> str:
+    """What the stored vectors depend on: change any of it and every document is redone."""
+    return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|v1"
+
+
+class Manifest:
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.signature: str = data.get("signature", "")
+        self.roots: list[str] = data.get("roots", [])
+        self.docs: dict[str, dict[str, Any]] = data.get("documents", {})
+
+    @classmethod
+    def load(cls, index_dir: Path) -> Manifest:
+        path = index_dir / MANIFEST
+        try:
+            return cls(path, json.loads(path.read_text()))
+        except FileNotFoundError:
+            return cls(path, {})
+        except (OSError, ValueError) as exc:
+            log.warning("manifest %s unreadable (%s): rebuilding the index", path, exc)
+            return cls(path, {})
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        data = {"signature": self.signature, "roots": self.roots, "documents": self.docs}
+        tmp.write_text(json.dumps(data, ensure_ascii=False))
+        os.replace(tmp, self.path)
+
+
+def _date_int(iso: str | None) -> int:
+    return int(iso.replace("-", "")) if iso else 0
+
+
+def chunk_metadata(doc: Document, chunk: Chunk) -> Metadata:
+    """Chroma metadata can't hold None: absent fields are left out."""
+    meta: Metadata = {
+        "source": doc.source,
+        "path": doc.path,
+        "start": chunk.start,
+        "end": chunk.end,
+        "ordinal": chunk.ordinal,
+        "date_int": _date_int(doc.date),
+    }
+    for key in ("title", "publisher", "date", "url"):
+        value = getattr(doc, key)
+        if value:
+            meta[key] = value
+    return meta
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+class Indexer:
+    """Owns the write lock for the duration of one ``update`` or ``remove``."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.s = settings or get_settings()
+        self._embedder = embedder
+        self.index_dir = Path(self.s.index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(str(self.index_dir / ".write.lock"), timeout=0)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:  # loaded only when something needs embedding
+            self._embedder = get_embedder(self.s.embedding_model)
+        return self._embedder
+
+    def _locked(self) -> FileLock:
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise IndexBusyError(
+                f"another process is updating the index in {self.index_dir}; try again when it has finished"
+            ) from None
+        return self.lock
+
+    def update(self, paths: Iterable[Path] = (), progress: Callable[[str], None] | None = None) -> IndexReport:
+        """Add ``paths`` to the index's roots and bring every root up to date."""
+        with self._locked():
+            return self._update([Path(p) for p in paths], progress or (lambda _m: None))
+
+    def remove(self, path: Path) -> IndexReport:
+        """Forget a root (or a single document) on purpose and drop its chunks."""
+        with self._locked():
+            report = IndexReport()
+            manifest = Manifest.load(self.index_dir)
+            store = self._store()
+            target = str(path.resolve())
+            before = len(manifest.roots)
+            manifest.roots = [r for r in manifest.roots if not _under(r, target)]
+            gone = [p for p in manifest.docs if _under(p, target)]
+            if not gone and before == len(manifest.roots):
+                raise InputError(f"{path} is not in the index (see `rag list`)")
+            for p in gone:
+                self._drop(store, manifest, p, report)
+            manifest.save()
+            self._rebuild_lexical(store)
+            return report
+
+    # --- internals ----------------------------------------------------------
+
+    def _store(self) -> Store:
+        return Store(self.index_dir, self.s.chroma_url, self.s.collection)
+
+    def _update(self, new_paths: list[Path], progress: Callable[[str], None]) -> IndexReport:
+        report = IndexReport()
+        manifest = Manifest.load(self.index_dir)
+        store = self._store()
+        sig = signature(self.s)
+        if manifest.signature != sig:
+            if manifest.docs or store.count():
+                progress("index settings changed: rebuilding every document")
+                store.client.delete_collection(self.s.collection)
+                store = self._store()
+            manifest = Manifest(manifest.path, {"signature": sig, "roots": manifest.roots})
+        if manifest.docs and store.count() == 0:  # the store was wiped or swapped: redo everything
+            manifest.docs = {}
+        if not manifest.roots and not manifest.docs:
+            manifest.roots = [str(Path(self.s.seeds_dir).resolve())]
+        for p in new_paths:
+            if not p.exists():
+                report.warnings.append(f"skipped {p}: no such file or folder")
+                continue
+            root = str(p.resolve())
+            if root not in manifest.roots:
+                manifest.roots.append(root)
+
+        seen: set[str] = set()
+        pending: list[tuple[Document, str, list[Chunk]]] = []
+        n_pending = 0
+        for root in list(manifest.roots):
+            for path, warning in iter_files([Path(root)]):
+                if warning:
+                    report.warnings.append(warning)
+                    continue
+                key = str(path.resolve())
+                if key in seen:
+                    continue
+                seen.add(key)
+                try:
+                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError as exc:
+                    report.warnings.append(f"skipped {path}: {exc.strerror or exc}")
+                    continue
+                if manifest.docs.get(key, {}).get("hash") == digest:
+                    report.unchanged += 1
+                    continue
+                try:
+                    doc = read_document(path)
+                except InputError as exc:
+                    report.warnings.append(f"skipped {exc}")  # an indexed version, if any, stays
+                    continue
+                chunks = chunk_document(
+                    doc,
+                    size=self.s.chunk_size,
+                    overlap=self.s.chunk_overlap,
+                    model_tokens=self.embedder.count_tokens,
+                    model_max=self.embedder.max_tokens,
+                )
+                pending.append((doc, digest, chunks))
+                n_pending += len(chunks)
+                if n_pending >= FLUSH_CHUNKS:
+                    self._flush(store, manifest, pending, report, progress)
+                    pending, n_pending = [], 0
+        self._flush(store, manifest, pending, report, progress)
+
+        for key in [k for k in manifest.docs if k not in seen]:  # deleted, or no longer under a root
+            self._drop(store, manifest, key, report)
+        manifest.signature = sig
+        manifest.save()
+        if report.changed or LexicalIndex.current_generation(self.index_dir) is None:
+            progress("rebuilding the lexical index")
+            self._rebuild_lexical(store)
+        return report
+
+    def _flush(
+        self,
+        store: Store,
+        manifest: Manifest,
+        pending: list[tuple[Document, str, list[Chunk]]],
+        report: IndexReport,
+        progress: Callable[[str], None],
+    ) -> None:
+        if not pending:
+            return
+        all_ids = [c.id for _, _, chunks in pending for c in chunks]
+        present = store.existing(all_ids)
+        todo = [(doc, c) for doc, _, chunks in pending for c in chunks if c.id not in present]
+        if todo:
+            progress(f"embedding {len(todo)} chunks from {len(pending)} documents")
+            vectors = self.embedder.embed([c.embed_text for _, c in todo])
+            store.upsert(
+                [c.id for _, c in todo], vectors, [c.text for _, c in todo], [chunk_metadata(d, c) for d, c in todo]
+            )
+            report.chunks_embedded += len(todo)
+        for doc, digest, chunks in pending:
+            ids = [c.id for c in chunks]
+            old = set(manifest.docs.get(doc.path, {}).get("chunks", [])) - set(ids)
+            if old:
+                store.delete(sorted(old))
+                report.chunks_deleted += len(old)
+            manifest.docs[doc.path] = {
+                "hash": digest,
+                "chunks": ids,
+                "source": doc.source,
+                "title": doc.title,
+                "publisher": doc.publisher,
+                "date": doc.date,
+                "url": doc.url,
+            }
+            report.added += 1
+        manifest.save()
+
+    def _drop(self, store: Store, manifest: Manifest, key: str, report: IndexReport) -> None:
+        entry = manifest.docs.pop(key, None)
+        ids = set(entry["chunks"]) if entry else set()
+        ids |= store.ids_for_path(key)
+        if ids:
+            store.delete(sorted(ids))
+            report.chunks_deleted += len(ids)
+        report.removed += 1
+
+    def _rebuild_lexical(self, store: Store) -> None:
+        ids: list[str] = []
+        texts: list[str] = []
+        sources: list[str] = []
+        dates: list[int] = []
+        for cid, text, meta in store.iter_all():
+            title = meta.get("title")
+            ids.append(cid)
+            texts.append(f"{title}\n{text}" if title else text)
+            sources.append(str(meta.get("source", "")))
+            dates.append(int(meta.get("date_int", 0) or 0))
+        LexicalIndex.build(ids, texts, sources, dates).save(self.index_dir)
+
+
+def list_documents(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """What is indexed: source, title, date, publisher, chunk count, path (from the manifest)."""
+    s = settings or get_settings()
+    manifest = Manifest.load(Path(s.index_dir))
+    rows = [
+        {
+            "source": d["source"],
+            "title": d.get("title"),
+            "publisher": d.get("publisher"),
+            "date": d.get("date"),
+            "url": d.get("url"),
+            "chunks": len(d.get("chunks", [])),
+            "path": path,
+        }
+        for path, d in manifest.docs.items()
+    ]
+    return sorted(rows, key=lambda r: r["path"])
+
+
+def ensure_index(settings: Settings | None = None, progress: Callable[[str], None] | None = None) -> IndexReport | None:
+    """Bring the index up to date before serving; if another process is writing it, serve what is there."""
+    try:
+        return Indexer(settings).update(progress=progress)
+    except IndexBusyError as exc:
+        log.warning("%s; using the index as it is", exc)
+        return None

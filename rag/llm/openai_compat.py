@@ -1,0 +1,120 @@
+"""Any OpenAI-compatible chat server (OpenAI itself, llama.cpp's server, vLLM, ...).
+
+Settings first, then the SDK's usual ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``
+environment variables. A server on this machine needs no real key, so a
+placeholder is sent there. The SDK retries 429, 5xx, connection errors and
+timeouts ``llm_max_retries`` times with backoff; whatever still fails becomes
+a one-line :class:`BackendError` that never contains the key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from rag.errors import BackendError
+from rag.llm import LLMRequest
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
+
+    from rag.config import Settings
+
+LOCAL_PLACEHOLDER_KEY = "sk-local-no-key-needed"
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def is_local_url(url: str | None) -> bool:
+    host = (urlparse(url).hostname or "") if url else ""
+    return host in _LOCAL_HOSTS or host.startswith("127.")
+
+
+def scrub(message: str, secret: str | None) -> str:
+    """One line, at most 300 chars, with the key (and anything like it) masked."""
+    line = " ".join(message.split())[:300]
+    if secret:
+        line = line.replace(secret, "***")
+        if len(secret) > 12:
+            line = line.replace(secret[:12], "***")
+    return line
+
+
+class OpenAICompatLLM:
+    """Streaming chat completions through the official ``openai`` SDK."""
+
+    name = "openai"
+
+    def __init__(self, settings: Settings | None = None, *, http_client: httpx2.Client | None = None) -> None:
+        from rag.config import get_settings
+
+        s = settings or get_settings()
+        self.base_url = s.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
+        key = s.openai_api_key.get_secret_value() if s.openai_api_key else os.environ.get("OPENAI_API_KEY")
+        if not key:
+            if not is_local_url(self.base_url):
+                raise BackendError(
+                    "the openai backend needs an API key: set RAG_OPENAI_API_KEY or OPENAI_API_KEY "
+                    "(or RAG_OPENAI_BASE_URL to a local server)"
+                )
+            key = LOCAL_PLACEHOLDER_KEY
+        self._key = key
+        self.model = s.openai_model
+        self.timeout = float(s.llm_timeout)
+        # unknown for remote servers; n_ctx matches a llama.cpp server started with the same value
+        self.context_window = int(s.n_ctx)
+        try:
+            import openai
+        except ImportError:
+            raise BackendError("the openai backend needs the 'openai' package: pip install openai") from None
+        self._client: openai.OpenAI = openai.OpenAI(
+            api_key=key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=int(s.llm_max_retries),
+            http_client=http_client,
+        )
+
+    @property
+    def where(self) -> str:
+        return urlparse(self.base_url).netloc if self.base_url else "api.openai.com"
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        import openai
+
+        try:
+            chunks = self._client.chat.completions.create(
+                model=self.model,
+                messages=[
+                    {"role": "system", "content": request.system},
+                    {"role": "user", "content": request.user},
+                ],
+                max_tokens=request.max_tokens,
+                temperature=0,
+                stream=True,
+            )
+            for chunk in chunks:
+                if chunk.choices:
+                    text = chunk.choices[0].delta.content
+                    if text:
+                        yield text
+        except openai.APITimeoutError:
+            raise BackendError(f"openai backend: {self.where} did not answer within {self.timeout:g} s") from None
+        except openai.APIConnectionError as exc:
+            raise BackendError(f"openai backend: cannot reach {self.where} ({self._why(exc)})") from None
+        except openai.AuthenticationError:
+            raise BackendError(f"openai backend: {self.where} rejected the API key (HTTP 401)") from None
+        except openai.RateLimitError:
+            raise BackendError(f"openai backend: {self.where} is rate limiting (HTTP 429); try again later") from None
+        except openai.APIStatusError as exc:
+            raise BackendError(
+                f"openai backend: {self.where} answered HTTP {exc.status_code}: {self._why(exc)}"
+            ) from None
+        except openai.OpenAIError as exc:
+            raise BackendError(f"openai backend: {type(exc).__name__}: {self._why(exc)}") from None
+
+    def _why(self, exc: Any) -> str:
+        cause = exc.__cause__ or exc
+        return scrub(str(getattr(exc, "message", None) or cause) or type(cause).__name__, self._key)

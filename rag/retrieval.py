@@ -1,0 +1,243 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 (bm25s), fused, near-duplicates collapsed.
+
+A long-lived :class:`Retriever` serves many queries; it notices when an
+indexer (in this or another process) has published a new generation and
+switches to it on the next query, so a running web chat keeps answering
+during a re-index and sees the new content afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.config import Settings, get_settings
+from rag.embedding import Embedder, get_embedder
+from rag.errors import InputError
+from rag.lexical import LexicalIndex
+from rag.store import Metadata, Store
+
+log = logging.getLogger(__name__)
+
+#: candidates taken from each retriever before fusion
+CANDIDATES = 50
+#: fusion: convex combination of the dense cosine and the max-normalised BM25 score
+DENSE_WEIGHT = 0.6
+#: share of the shorter passage's word 3-grams found in the other, at or above which two passages count as the same text
+DUPLICATE_OVERLAP = 0.6
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with everything needed to cite it."""
+
+    text: str
+    score: float  # fused rank score (higher is better)
+    similarity: float  # dense cosine similarity to the query, for thresholds
+    source: str  # file name
+    title: str | None
+    publisher: str | None
+    url: str | None
+    date: str | None  # ISO YYYY-MM-DD or None
+    chunk_id: str
+    start: int  # character span in the cleaned document
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_query(query: str, limit: int) -> str:
+    if not isinstance(query, str) or not query.strip():
+        raise InputError("the query is empty: type a question")
+    q = " ".join(query.split())
+    if len(q) > limit:
+        raise InputError(f"the query is too long ({len(q):,} characters; the limit is {limit:,})")
+    return q
+
+
+def _parse_day(value: str | dt.date | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return int(value.strftime("%Y%m%d"))
+    try:
+        return int(dt.date.fromisoformat(str(value).strip()).strftime("%Y%m%d"))
+    except ValueError:
+        raise InputError(f"{name} must be a date like 2023-01-19, not {value!r}") from None
+
+
+def _where(sources: set[str] | None, since: int | None, until: int | None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if sources:
+        clauses.append({"source": {"$in": sorted(sources)}})
+    if since is not None or until is not None:
+        clauses.append({"date_int": {"$gt": 0}})  # undated documents never match a date filter
+        if since is not None:
+            clauses.append({"date_int": {"$gte": since}})
+        if until is not None:
+            clauses.append({"date_int": {"$lte": until}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def _passage(cid: str, text: str, meta: Metadata, score: float, similarity: float) -> Passage:
+    def opt(key: str) -> str | None:
+        v = meta.get(key)
+        return str(v) if v not in (None, "") else None
+
+    return Passage(
+        text=text,
+        score=float(score),
+        similarity=float(similarity),
+        source=str(meta.get("source", "")),
+        title=opt("title"),
+        publisher=opt("publisher"),
+        url=opt("url"),
+        date=opt("date"),
+        chunk_id=cid,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+    )
+
+
+class Retriever:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.s = settings or get_settings()
+        self.index_dir = Path(self.s.index_dir)
+        self._embedder = embedder
+        self.store = Store(self.index_dir, self.s.chroma_url, self.s.collection)
+        self.lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.s.embedding_model)
+        return self._embedder
+
+    def _refresh(self) -> LexicalIndex | None:
+        """Switch to the newest published generation, if it changed since the last query."""
+        gen = LexicalIndex.current_generation(self.index_dir)
+        if self.lexical is not None and self.lexical.generation == gen:
+            return self.lexical
+        with self._lock:
+            if self.lexical is None or self.lexical.generation != gen:
+                loaded = LexicalIndex.load(self.index_dir)
+                if self.lexical is not None and loaded is not None:
+                    self.store.reopen()  # pick up another process's vectors
+                self.lexical = loaded
+        return self.lexical
+
+    def retrieve(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        sources: Iterable[str] | str | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+    ) -> list[Passage]:
+        q = check_query(query, self.s.max_query_chars)
+        if not isinstance(k, int) or k < 1:
+            raise InputError("k must be a positive whole number")
+        src = {sources} if isinstance(sources, str) else (set(sources) if sources else None)
+        lo, hi = _parse_day(since, "since"), _parse_day(until, "until")
+        if lo is not None and hi is not None and lo > hi:
+            raise InputError("since is after until")
+        lexical = self._refresh()
+        qvec = self.embedder.embed([q])[0]
+        n = max(CANDIDATES, 4 * k)
+
+        dense = self.store.query(qvec, n, _where(src, lo, hi))
+        cand: dict[str, dict[str, Any]] = {
+            cid: {"sim": sim, "text": text, "meta": meta, "bm25": 0.0} for cid, sim, text, meta in dense
+        }
+        if lexical is not None and lexical.ids:
+            scores = lexical.scores(q)
+            mask = lexical.mask(src, lo, hi)
+            if mask is not None:
+                scores = np.where(mask, scores, 0.0)
+            top = np.argpartition(-scores, min(n, len(scores) - 1))[:n]
+            top = top[scores[top] > 0]
+            best = float(scores[top].max()) if len(top) else 0.0
+            for i in top:
+                cid = lexical.ids[int(i)]
+                cand.setdefault(cid, {"sim": None, "bm25": 0.0})["bm25"] = float(scores[i]) / best
+            missing = [cid for cid, c in cand.items() if c["sim"] is None]
+            if missing:  # lexical-only hits: fetch text and stored vector for their cosine
+                for cid, rec in self.store.get(missing, embeddings=True).items():
+                    cand[cid].update(sim=float(rec["vector"] @ qvec), text=rec["text"], meta=rec["meta"])
+        ranked = sorted(
+            (c | {"id": cid} for cid, c in cand.items() if c["sim"] is not None),  # gone since the lexical build
+            key=lambda c: DENSE_WEIGHT * c["sim"] + (1 - DENSE_WEIGHT) * c["bm25"],
+            reverse=True,
+        )
+        out: list[Passage] = []
+        kept: list[tuple[set[tuple[str, ...]], Passage]] = []
+        for c in ranked:
+            p = _passage(c["id"], c["text"], c["meta"], DENSE_WEIGHT * c["sim"] + (1 - DENSE_WEIGHT) * c["bm25"], c["sim"])
+            sh = _shingles(p.text)
+            if any(_duplicate(sh, p, osh, o) for osh, o in kept):
+                continue
+            kept.append((sh, p))
+            out.append(p)
+            if len(out) == k:
+                break
+        return out
+
+
+def _duplicate(sh: set[tuple[str, ...]], p: Passage, osh: set[tuple[str, ...]], o: Passage) -> bool:
+    if p.source == o.source and p.title == o.title:
+        overlap = min(p.end, o.end) - max(p.start, o.start)
+        if overlap > 0.5 * min(p.end - p.start, o.end - o.start):
+            return True
+    inter = len(sh & osh)
+    return inter > 0 and inter / min(len(sh), len(osh)) >= DUPLICATE_OVERLAP
+
+
+_retrievers: dict[tuple[str, str | None, str, str], Retriever] = {}
+_retrievers_lock = threading.Lock()
+
+
+def get_retriever(settings: Settings | None = None) -> Retriever:
+    """One retriever per index (and model) per process."""
+    s = settings or get_settings()
+    key = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model)
+    with _retrievers_lock:
+        if key not in _retrievers:
+            _retrievers[key] = Retriever(s)
+        return _retrievers[key]
+
+
+def retrieve(
+    query: str,
+    k: int = 5,
+    *,
+    sources: Iterable[str] | str | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+) -> list[Passage]:
+    """The ``k`` most relevant passages for ``query``, with source citations.
+
+    ``sources`` limits to file names; ``since``/``until`` (ISO dates,
+    inclusive) exclude undated documents.
+    """
+    return get_retriever().retrieve(query, k, sources=sources, since=since, until=until)
