@@ -932,12 +932,14 @@ def compare_reports(a: Report, b: Report) -> Comparison:
 # --------------------------------------------------------------------------- printing
 
 
-def _fmt(v: float | None) -> str:
+def _fmt(v: float | None, *, count: bool = False) -> str:
     if v is None:
         return "-"
-    if float(v).is_integer() and abs(v) >= 1:
-        return str(int(v))
-    return f"{v:.3f}"
+    return str(round(v)) if count else f"{v:.3f}"
+
+
+def _short(source: str) -> str:
+    return source.split("_", 1)[0] if re.match(r"\d+_", source) else source
 
 
 def _group(name: str) -> str:
@@ -966,8 +968,11 @@ def print_report(report: Report, console: Any = None, *, show_questions: bool = 
     for group in ("count", "retrieval", "answer", "latency"):
         for name, value in report.metrics.items():
             if _group(name) == group:
-                table.add_row(group, name, _fmt(value))
+                table.add_row(group, name, _fmt(value, count=group == "count"))
     con.print(table)
+    scored = [r for r in report.results if r.answerable]
+    if scored and not any(r.retrieved for r in scored):
+        con.print("[bold red]No passages were retrieved for any question: is the index built?[/]")
     if report.by_kind:
         kinds = Table(title="by question kind")
         cols = list(next(iter(report.by_kind.values())))
@@ -975,20 +980,25 @@ def print_report(report: Report, console: Any = None, *, show_questions: bool = 
         for c in cols:
             kinds.add_column(c, justify="right")
         for kind, row in report.by_kind.items():
-            kinds.add_row(kind, *(_fmt(row.get(c)) for c in cols))
+            kinds.add_row(kind, *(_fmt(row.get(c), count=c == "n") for c in cols))
         con.print(kinds)
     shown = report.results if show_questions else [r for r in report.results if _is_failure(r, report)]
     if shown:
         qt = Table(title="questions" if show_questions else "failures", show_lines=False)
-        for col in ("id", "question", "query", "top sources", "answer", "ok", "s"):
-            qt.add_column(col, overflow="fold")
+        qt.add_column("id", no_wrap=True, min_width=8)
+        for col, width in (("query", 48), ("expected", 9), ("top sources", 19), ("answer", 40)):
+            qt.add_column(col, max_width=width, no_wrap=True, overflow="ellipsis")
+        qt.add_column("ok", no_wrap=True)
+        qt.add_column("s", justify="right", no_wrap=True)
         for r in shown:
-            srcs = ", ".join(dict.fromkeys(i.source for i in r.retrieved[:3]))
-            ans = r.error or ("(abstained)" if r.abstained else (r.answer_text or ""))
+            # Seed file names are long; their numeric prefix is enough to tell them apart.
+            srcs = ",".join(_short(s) for s in dict.fromkeys(i.source for i in r.retrieved[:5]))
+            expected = ",".join(_short(s) for s in r.expected_sources) or "(none)"
+            ans = r.error or ("(abstained)" if r.abstained else " ".join((r.answer_text or "").split()))
             ok = "-" if r.passed is None else ("yes" if r.passed else "no")
             if report.retrieval_only:
-                ok = _fmt(r.retrieval.get("hit@1")) if r.retrieval else "-"
-            qt.add_row(r.id, r.question, r.query, srcs, ans[:120], ok, _fmt(r.total_s))
+                ok = _fmt(r.retrieval.get(f"hit@{report.k}")) if r.retrieval else "-"
+            qt.add_row(r.id, r.query, expected, srcs, ans, ok, _fmt(r.total_s))
         con.print(qt)
 
 

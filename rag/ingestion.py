@@ -172,6 +172,10 @@ def parse_document(raw: str, *, source: str, path: str, suffix: str = ".txt") ->
     if not text:
         raise InputError(f"{source}: no article text left after removing page furniture")
 
+    if meta.title and meta.title not in text.split("\n\n"):
+        # A structural headline (<h1>, "# Title", front matter) is article text even when it is
+        # too short to pass the line rules, which cannot tell "Budget passes" from "Top stories".
+        text = f"{meta.title}\n\n{text}"
     url = header_url or meta.url
     date = header_date or meta.date or find_date(_without_header(body))
     title = meta.title or _guess_title(text)
@@ -367,7 +371,7 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 _DROP_TAGS = [
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "video", "audio",
-    "form", "button", "select", "input", "textarea", "nav", "aside",
+    "form", "button", "select", "input", "textarea", "nav", "aside", "figcaption",
 ]  # fmt: skip
 _JUNK_CLASS_RE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|consent|gdpr|newsletter|subscribe|subscription|promo|related|"
@@ -676,7 +680,13 @@ _FURNITURE_RES = tuple(
         (r"^[•·▪●◦*-]\s*\S{1,8}$", 0),  # bullet counters "• 9", "• 6:10"
         (r"\s(?:FEATURE|VIDEO|PODCAST|OPINION|ANALYSIS|PHOTOS?|GALLERY|EXCLUSIVE)$", 0),  # promo items
         (r"^(?:photo|image|picture|illustration|credit|photograph)s?(?:\s+by)?\s*[:©]", re.IGNORECASE),
+        (r"^(?:\S+\s+){0,15}(?:photo|image|picture)s?(?:\s+by|\s+credit)?\s*:\s*[^.!?]{1,60}$", re.IGNORECASE),
         (r"^(?:tags|topics|keywords)\s*:", re.IGNORECASE),
+        (
+            r"^(?:follow us|share (?:this|on)|skip to (?:main )?content|sign in|log in|sign up|subscribe now)\b"
+            r"(?!.*[.!?]\s+\S)",
+            re.IGNORECASE,
+        ),  # account and social widgets, when not part of a sentence
     )
 )
 _SHORT_FURNITURE_RES = tuple(  # furniture only on short lines: a long paragraph may mention these words
@@ -748,10 +758,12 @@ def _assemble(lines: list[str]) -> list[str]:
     out: list[str] = []
     block_open = False  # previous line was kept and no blank line since: fragments may join it
     in_promo = False
+    first = True  # a file's first line is its headline unless it is unmistakable furniture
     for line in lines:
         if not line:
             block_open = False
             continue
+        is_first, first = first, False
         if in_promo:
             words = _words(line)
             if words >= 30 or (words >= 20 and _TERMINAL_RE.search(line)):
@@ -766,7 +778,7 @@ def _assemble(lines: list[str]) -> list[str]:
         if block_open and out and _is_continuation(line) and not _TERMINAL_RE.search(out[-1]):
             out[-1] = _join(out[-1], line)
             continue
-        if _is_weak_furniture(line):
+        if not is_first and _is_weak_furniture(line):
             block_open = False
             continue
         out.append(line)
@@ -789,7 +801,7 @@ def _space_glued_sentences(text: str) -> str:
         after = text[i + 2] if i + 2 < n else ""
         if ch == '"':
             straight_quotes += 1
-        in_link = re.search(r"://|www\.|@", text[token_start:i]) is not None
+        in_link = re.search(r"://|www\.|@|/", text[token_start:i]) is not None
         if in_link or i == 0 or not nxt:
             continue
         prev = text[i - 1]

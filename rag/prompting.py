@@ -46,6 +46,7 @@ MAX_SENTENCE_TOKENS = 70  # longer "sentences" (menus, glued text) are cut
 MIN_PASSAGE_TOKENS = 40
 MAX_PASSAGE_TOKENS = 110
 MAX_SENTENCES_PER_PASSAGE = 3
+RELATIVE_KEEP = 0.5  # a passage's further sentences must score at least half its best (fewer tokens, faster TTFT)
 
 _GLUED = re.compile(r"(?<=[a-z0-9)][.!?])(?=[A-Z\"“])|(?<=[a-z][.!?][\"”])(?=[A-Z])")
 _SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{0,40}\|>")
@@ -238,9 +239,11 @@ def _select(question: str, passages: list[Passage], per_passage: int) -> list[li
         offset += len(sents)
         picked: list[int] = []
         used = 0
-        for i in np.argsort(-local, kind="stable"):
+        order = np.argsort(-local, kind="stable")
+        floor = RELATIVE_KEEP * float(local[order[0]]) if len(order) else 0.0
+        for i in order:
             cost = count_tokens(sents[i])
-            if picked and used + cost > per_passage:
+            if picked and (used + cost > per_passage or local[i] < floor):
                 continue
             picked.append(int(i))
             used += cost
