@@ -596,6 +596,12 @@ def consume_answer(stream: Iterable[Any], started: float | None = None) -> tuple
     return final, ttft, total
 
 
+def shown_text(p: PassageLike) -> str:
+    """A passage as a reader (and the model) sees it: its title and date line, then its text."""
+    head = " · ".join(str(x) for x in (getattr(p, "title", None), getattr(p, "date", None)) if x)
+    return f"{head}\n{p.text}" if head else p.text
+
+
 def _retrieved_items(passages: Sequence[PassageLike], answers: Sequence[str]) -> list[RetrievedItem]:
     return [
         RetrievedItem(
@@ -603,7 +609,7 @@ def _retrieved_items(passages: Sequence[PassageLike], answers: Sequence[str]) ->
             chunk_id=p.chunk_id,
             score=float(p.score),
             similarity=float(p.similarity),
-            answer_bearing=contains_any_phrase(p.text, answers) if answers else False,
+            answer_bearing=contains_any_phrase(shown_text(p), answers) if answers else False,
             snippet=" ".join(p.text.split())[:160],
         )
         for p in passages
@@ -682,7 +688,7 @@ def evaluate_question(
     res.retrieved = _retrieved_items(passages, q.answers)
     res.top_similarity = max((float(p.similarity) for p in passages), default=None)
     if q.answerable and q.sources:
-        res.retrieval = retrieval_metrics([(p.source, p.text) for p in passages], set(q.sources), q.answers, k)
+        res.retrieval = retrieval_metrics([(p.source, shown_text(p)) for p in passages], set(q.sources), q.answers, k)
     return res
 
 

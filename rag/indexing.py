@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from rag.chunking import Chunk, chunk_document
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexBusyError, InputError
-from rag.ingestion import Document, iter_files, read_document
+from rag.ingestion import CLEANING_VERSION, Document, iter_files, read_document
 from rag.lexical import LexicalIndex
 from rag.store import Metadata, Store
 
@@ -50,7 +50,7 @@ class IndexReport:
 
 def signature(s: Settings) -> str:
     """What the stored vectors depend on: change any of it and every document is redone."""
-    return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|v1"
+    return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|cleaning-{CLEANING_VERSION}"
 
 
 class Manifest:
@@ -133,6 +133,33 @@ class Indexer:
         with self._locked():
             return self._update([Path(p) for p in paths], progress or (lambda _m: None))
 
+    def add_documents(
+        self, docs: Iterable[Document], progress: Callable[[str], None] | None = None
+    ) -> IndexReport:
+        """Index documents built in code (no file, no cleaning); a later file refresh keeps them."""
+        with self._locked():
+            report = IndexReport()
+            manifest = Manifest.load(self.index_dir)
+            store = self._store()
+            sig = signature(self.s)
+            if manifest.signature not in ("", sig):
+                raise InputError("the index was built with other settings; use a fresh index folder")
+            manifest.signature = sig
+
+            def changed() -> Iterator[tuple[Document, str]]:
+                for doc in docs:
+                    digest = hashlib.sha256(f"{doc.title}\0{doc.date}\0{doc.url}\0{doc.text}".encode()).hexdigest()
+                    if manifest.docs.get(doc.path, {}).get("hash") == digest:
+                        report.unchanged += 1
+                    else:
+                        yield doc, digest
+
+            self._write(store, manifest, changed(), report, progress or (lambda _m: None), direct=True)
+            manifest.save()
+            if report.changed:
+                self._rebuild_lexical(store)
+            return report
+
     def remove(self, path: Path) -> IndexReport:
         """Forget a root (or a single document) on purpose and drop its chunks."""
         with self._locked():
@@ -180,45 +207,33 @@ class Indexer:
                 manifest.roots.append(root)
 
         seen: set[str] = set()
-        pending: list[tuple[Document, str, list[Chunk]]] = []
-        n_pending = 0
-        for root in list(manifest.roots):
-            for path, warning in iter_files([Path(root)]):
-                if warning:
-                    report.warnings.append(warning)
-                    continue
-                key = str(path.resolve())
-                if key in seen:
-                    continue
-                seen.add(key)
-                try:
-                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                except OSError as exc:
-                    report.warnings.append(f"skipped {path}: {exc.strerror or exc}")
-                    continue
-                if manifest.docs.get(key, {}).get("hash") == digest:
-                    report.unchanged += 1
-                    continue
-                try:
-                    doc = read_document(path)
-                except InputError as exc:
-                    report.warnings.append(f"skipped {exc}")  # an indexed version, if any, stays
-                    continue
-                chunks = chunk_document(
-                    doc,
-                    size=self.s.chunk_size,
-                    overlap=self.s.chunk_overlap,
-                    model_tokens=self.embedder.count_tokens,
-                    model_max=self.embedder.max_tokens,
-                )
-                pending.append((doc, digest, chunks))
-                n_pending += len(chunks)
-                if n_pending >= FLUSH_CHUNKS:
-                    self._flush(store, manifest, pending, report, progress)
-                    pending, n_pending = [], 0
-        self._flush(store, manifest, pending, report, progress)
 
-        for key in [k for k in manifest.docs if k not in seen]:  # deleted, or no longer under a root
+        def changed_files() -> Iterator[tuple[Document, str]]:
+            for root in list(manifest.roots):
+                for path, warning in iter_files([Path(root)]):
+                    if warning:
+                        report.warnings.append(warning)
+                        continue
+                    key = str(path.resolve())
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    try:
+                        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                    except OSError as exc:
+                        report.warnings.append(f"skipped {path}: {exc.strerror or exc}")
+                        continue
+                    if manifest.docs.get(key, {}).get("hash") == digest:
+                        report.unchanged += 1
+                        continue
+                    try:
+                        yield read_document(path), digest
+                    except InputError as exc:
+                        report.warnings.append(f"skipped {exc}")  # an indexed version, if any, stays
+
+        self._write(store, manifest, changed_files(), report, progress)
+        # deleted, or no longer under a root (documents added directly are kept)
+        for key in [k for k, e in manifest.docs.items() if k not in seen and not e.get("direct")]:
             self._drop(store, manifest, key, report)
         manifest.signature = sig
         manifest.save()
@@ -227,6 +242,33 @@ class Indexer:
             self._rebuild_lexical(store)
         return report
 
+    def _write(
+        self,
+        store: Store,
+        manifest: Manifest,
+        docs: Iterable[tuple[Document, str]],
+        report: IndexReport,
+        progress: Callable[[str], None],
+        direct: bool = False,
+    ) -> None:
+        """Chunk documents and write them in groups big enough for efficient embedding."""
+        pending: list[tuple[Document, str, list[Chunk]]] = []
+        n_pending = 0
+        for doc, digest in docs:
+            chunks = chunk_document(
+                doc,
+                size=self.s.chunk_size,
+                overlap=self.s.chunk_overlap,
+                model_tokens=self.embedder.count_tokens,
+                model_max=self.embedder.max_tokens,
+            )
+            pending.append((doc, digest, chunks))
+            n_pending += len(chunks)
+            if n_pending >= FLUSH_CHUNKS:
+                self._flush(store, manifest, pending, report, progress, direct)
+                pending, n_pending = [], 0
+        self._flush(store, manifest, pending, report, progress, direct)
+
     def _flush(
         self,
         store: Store,
@@ -234,6 +276,7 @@ class Indexer:
         pending: list[tuple[Document, str, list[Chunk]]],
         report: IndexReport,
         progress: Callable[[str], None],
+        direct: bool = False,
     ) -> None:
         if not pending:
             return
@@ -261,6 +304,7 @@ class Indexer:
                 "publisher": doc.publisher,
                 "date": doc.date,
                 "url": doc.url,
+                "direct": direct,
             }
             report.added += 1
         manifest.save()

@@ -27,6 +27,10 @@ from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 from rag.errors import InputError
 
 
+#: bump when the cleaning rules change: every document is then cleaned and indexed again
+CLEANING_VERSION = 1
+
+
 @dataclass(frozen=True)
 class Document:
     """A cleaned article. ``text`` is what gets chunked; spans index into it."""
@@ -496,12 +500,15 @@ def _html_to_text(raw: str) -> tuple[str, _Meta]:
     if root.name in ("body", "[document]"):  # no article element: page header/footer are site furniture
         for tag in root.find_all(["header", "footer"]):
             tag.decompose()
+    root_chars = len(root.get_text(" ", strip=True))
     for tag in root.find_all(True):
         if tag.decomposed or tag.attrs is None:
             continue
         classes = " ".join([_attr(tag, "class") or "", _attr(tag, "id") or ""])
-        hidden = tag.has_attr("hidden") or _attr(tag, "aria-hidden") == "true"
-        if hidden or _JUNK_CLASS_RE.search(classes):
+        style = (_attr(tag, "style") or "").replace(" ", "").lower()
+        hidden = tag.has_attr("hidden") or _attr(tag, "aria-hidden") == "true" or "display:none" in style
+        # a junk-looking class on a wrapper holding most of the page is a theme flag, not a widget
+        if hidden or (_JUNK_CLASS_RE.search(classes) and len(tag.get_text(" ", strip=True)) * 2 < root_chars):
             tag.decompose()
 
     parts: list[str] = []
@@ -666,9 +673,7 @@ _PROMO_HEADING_RE = re.compile(
 _FURNITURE_RES = tuple(
     re.compile(p, flags)
     for p, flags in (
-        (r"(?:[\w-]*icon\b.*){3,}", re.IGNORECASE),  # icon font word lists
         (r"^Home(?=[A-Z])|^Home\s*[>›»/|]", 0),  # breadcrumbs: "HomeRussia & FSU"
-        (r"^[^.!?]{1,40}(?:\s+[|›»·]\s+[^.!?]{1,40}){2,}$", 0),  # "News | World | Europe"
         (r"^support us\b", re.IGNORECASE),
         (r"\bbecome (?:our|a) (?:patron|member|supporter|subscriber)\b", re.IGNORECASE),
         (r"\bsubscribe to (?:our|the)\b.{0,40}\b(?:newsletter|channel|mailing list)\b", re.IGNORECASE),
@@ -691,8 +696,14 @@ _FURNITURE_RES = tuple(
 )
 _SHORT_FURNITURE_RES = tuple(  # furniture only on short lines: a long paragraph may mention these words
     re.compile(p, re.IGNORECASE)
-    for p in (r"\bcookies?\b", r"©|\ball rights reserved\b|\bcopyright\b", _EMAIL_RE.pattern, _PHONE_RE.pattern)
+    for p in (
+        r"\b(?:use|uses|using|accept|allow|reject|manage)\b.*\bcookies?\b|\bcookies? (?:policy|settings|preferences)\b",
+        r"©|\ball rights reserved\b|^copyright\b",
+        _EMAIL_RE.pattern,
+        _PHONE_RE.pattern,
+    )
 )
+_NAV_SEPARATOR_RE = re.compile(r"\s+[|›»·/]\s+")
 
 
 def _words(line: str) -> int:
@@ -711,14 +722,26 @@ def _is_timestamp(line: str) -> bool:
     return not re.search(r"[^\W_]", rest)
 
 
+def _is_icon_list(tokens: list[str]) -> bool:
+    """Icon-font names left by the scraper: "bookmark-bicon cameraicon chevron downicon ..."."""
+    icons = sum(1 for t in tokens if t.lower().endswith("icon") and t.lower() != "icon")
+    return icons >= 3 and icons * 3 >= len(tokens)
+
+
+def _is_nav_trail(line: str) -> bool:
+    """Menus and breadcrumbs: "News | World | Europe", "Home › Russia › Politics"."""
+    parts = _NAV_SEPARATOR_RE.split(line)
+    return len(parts) >= 3 and all(0 < _words(p) <= 5 and not _TERMINAL_RE.search(p) for p in parts)
+
+
 def _is_strong_furniture(line: str) -> bool:
-    if any(r.search(line) for r in _FURNITURE_RES):
+    tokens = line.split()
+    if _is_icon_list(tokens) or _is_nav_trail(line) or any(r.search(line) for r in _FURNITURE_RES):
         return True
     if _words(line) <= 30 and any(r.search(line) for r in _SHORT_FURNITURE_RES):
         return True
     if _is_timestamp(line):
         return True
-    tokens = line.split()
     if all(re.fullmatch(r"[\W\d_]+|true|false|null|none|undefined", t, re.IGNORECASE) for t in tokens):
         return True  # "1920 1080 true", "0:00", "2023", "252 60"
     return len(tokens) >= 2 and all(t.lower().strip(",|/") in _LANGUAGES for t in tokens)
@@ -736,7 +759,7 @@ def _is_weak_furniture(line: str) -> bool:
     segments = [s.strip() for s in line.split(",")]
     if not any(ch.isupper() for ch in line) and (words <= 8 or len(segments) >= 3):
         return True  # lower-case tags and keyword lists: "union state", "russia and belarus, sanctions, ..."
-    return len(segments) >= 3 and all(0 < _words(s) <= 6 for s in segments)  # "Tag One, Tag Two, ..."
+    return len(segments) >= 4 and all(0 < _words(s) <= 4 for s in segments)  # "Tag One, Tag Two, ..."
 
 
 def _is_continuation(line: str) -> bool:
@@ -801,9 +824,10 @@ def _space_glued_sentences(text: str) -> str:
         after = text[i + 2] if i + 2 < n else ""
         if ch == '"':
             straight_quotes += 1
-        in_link = re.search(r"://|www\.|@|/", text[token_start:i]) is not None
-        if in_link or i == 0 or not nxt:
+        if i == 0 or not nxt or ch not in '.!?"”':
             continue
+        if re.search(r"://|www\.|@|/", text[max(token_start, i - 300) : i]):
+            continue  # inside a URL, address or path
         prev = text[i - 1]
         ends_word = prev.islower() or prev.isdigit() or prev in ")]"
         opening_straight = nxt == '"' and straight_quotes % 2 == 0 and after.isalpha()

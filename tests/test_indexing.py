@@ -122,7 +122,7 @@ def test_a_run_killed_midway_is_completed_by_the_next_without_duplicates(
     real_flush = Indexer._flush
     calls = {"n": 0}
 
-    def dying_flush(self, store, manifest, pending, report, progress):  # type: ignore[no-untyped-def]
+    def dying_flush(self, store, manifest, pending, report, progress, direct=False):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             store.upsert(  # vectors written, manifest not: the worst moment to die
@@ -132,7 +132,7 @@ def test_a_run_killed_midway_is_completed_by_the_next_without_duplicates(
                 [indexing.chunk_metadata(d, c) for d, _, cs in pending for c in cs][:2],
             )
             raise KeyboardInterrupt
-        return real_flush(self, store, manifest, pending, report, progress)
+        return real_flush(self, store, manifest, pending, report, progress, direct)
 
     monkeypatch.setattr(Indexer, "_flush", dying_flush)
     with pytest.raises(KeyboardInterrupt):

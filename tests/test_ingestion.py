@@ -157,14 +157,18 @@ HERALD_FURNITURE = [
 ]
 HERALD_BODY = [
     "The new quay will double the port's capacity by 2027.",
-    "Councillors have approved a £350m expansion of Aberdeen South Harbour, ending a planning dispute that began in early 2022.",
+    "Councillors have approved a £350m expansion of Aberdeen South Harbour, ending a planning dispute"
+    " that began in early 2022.",
     "The decision was taken by nine votes to four on Tuesday evening.",
-    "The harbour board said the project would create around 600 construction jobs and a further 150 permanent posts once the new quay opens.",
+    "The harbour board said the project would create around 600 construction jobs and a further 150"
+    " permanent posts once the new quay opens.",
     'Its chief executive, Morag Lennox, called the vote "a turning point for the region."',
-    "Opponents argued that dredging would damage a protected sandbank, and a coastal campaign group said it was considering a legal challenge.",
+    "Opponents argued that dredging would damage a protected sandbank, and a coastal campaign group said"
+    " it was considering a legal challenge.",
     "The project will be funded by a mix of private investment and a £40m loan from the national infrastructure bank.",
     "Work is expected to begin in the autumn.",
-    "The harbour already handles 3.5 million tonnes of cargo a year, most of it linked to the offshore energy industry.",
+    "The harbour already handles 3.5 million tonnes of cargo a year, most of it linked to the offshore"
+    " energy industry.",
     "The U.S. operator Atlantic Lift has said it will move its regional base to the new quay.",
 ]
 
@@ -259,6 +263,18 @@ def test_html_without_article_element_drops_page_header_and_footer() -> None:
     assert (doc.title, doc.publisher, doc.date, doc.url) == ("Budget passes", "City Post", "2024-02-12", None)
 
 
+def test_html_widgets_are_dropped_but_a_wrapper_with_a_junk_looking_class_is_not() -> None:
+    raw = (
+        "<html><body><div class='layout has-comments'><h1>Ferry fares frozen for 2025</h1>"
+        f"<p>{LONG_BODY}</p><div class='newsletter-signup'><p>Get our morning briefing, every weekday.</p></div>"
+        "<p style='display: none'>Hidden tracking text that nobody sees on the page.</p>"
+        "<section class='comments'><p>Great news for the islands, finally some good sense.</p></section>"
+        "</div></body></html>"
+    )
+    doc = parse_document(raw, source="f.html", path="/tmp/f.html", suffix=".html")
+    assert doc.text == f"Ferry fares frozen for 2025\n\n{LONG_BODY}"
+
+
 def test_txt_file_holding_html_is_parsed_as_html() -> None:
     raw = "<!DOCTYPE html><html><body><article><p>Rail strike called off after late-night talks.</p></article>"
     doc = parse_document(raw, source="saved.txt", path="/tmp/saved.txt")
@@ -316,6 +332,29 @@ LONG_BODY = (
 )
 def test_furniture_line_is_dropped(furniture: str) -> None:
     assert clean_text(f"{BODY}\n\n{furniture}\n\n{LONG_BODY}") == f"{BODY}\n\n{LONG_BODY}"
+
+
+@pytest.mark.parametrize(
+    "article_line",
+    [
+        "Chipmakers said demand for silicon wafers, silicon carbide and silicon chips remains high.",
+        "Volunteers baked cookies for the soldiers at the front.",
+        "The court ruled on the copyright dispute on Monday.",
+        "Source: Maria Zaharova, Spokesperson for the Ministry of Foreign Affairs of Russia; European Pravda",
+        "When it comes to defense, Western European states completely submit to the US, the minister has claimed",
+        "Read the full statement below.",
+        "Finland, Sweden - all this is very close to our borders, the minister said.",
+        "Russia, Belarus, China sign a new trade pact",
+    ],
+)
+def test_article_lines_that_resemble_furniture_survive(article_line: str) -> None:
+    assert clean_text(f"{BODY}\n\n{article_line}\n\n{LONG_BODY}") == f"{BODY}\n\n{article_line}\n\n{LONG_BODY}"
+
+
+def test_short_first_line_is_the_headline_but_short_lines_elsewhere_are_labels() -> None:
+    assert clean_text(f"Talks resume\n\n{BODY}\n\nWorld news\n\n{LONG_BODY}") == (
+        f"Talks resume\n\n{BODY}\n\n{LONG_BODY}"
+    )
 
 
 def test_header_line_is_dropped_even_with_trailing_icon_words() -> None:

@@ -1,0 +1,636 @@
+"""The web chat: streaming cited answers, a sources panel, filters, and an API.
+
+``python app.py`` (or ``rag serve``) refreshes the index, then serves a Gradio 6
+page on 127.0.0.1. The embedding model and the local LLM load in a background
+thread so the page is up within seconds; the page says while they load.
+
+Safety: every piece of document text (passages, titles, publishers, the
+answer, which quotes documents) goes through :func:`html.escape` before it is
+put into HTML, and only http(s) links are rendered.
+
+API (``gradio_client``):
+
+* ``/chat`` (question, history, [backend, k, sources, since, until]) streams
+  dicts ``{answer, citations, abstained, query, error, done}``; the last one
+  (``done: true``) is the cited answer.
+* ``/retrieve`` (query, k, sources, since, until) returns a list of passage dicts.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import html  # noqa: E402
+import ipaddress  # noqa: E402
+import logging  # noqa: E402
+import re  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from rag.config import Settings, configure, get_settings  # noqa: E402
+from rag.errors import RagError  # noqa: E402
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from rag.answer import Answer, Citation
+    from rag.retrieval import Passage
+
+log = logging.getLogger(__name__)
+
+#: at most ~10 updates a second reach the browser while an answer streams
+UPDATE_INTERVAL = 0.1
+#: simultaneous chat events; the local LLM serialises generation with its own lock,
+#: retrieval and the extractive backend run in parallel
+CHAT_CONCURRENCY = 16
+RETRIEVE_CONCURRENCY = 8
+#: passages retrieved for an answer by default (the prompt builder keeps what fits)
+DEFAULT_CHAT_K = 8
+
+EXAMPLES = [
+    "What did Lavrov and Aleinik discuss in Minsk in January 2023?",
+    "What has the West turned Ukraine into, according to Lavrov?",
+    "What did Lavrov say about European security without Russia?",
+    "What ultimatum did Lavrov accuse the West of issuing?",
+]
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+CSS = """
+.rag-answer { line-height: 1.5; }
+.rag-cite { font-weight: 600; color: var(--color-accent); }
+.rag-query { margin-top: .5em; font-size: .9em; color: var(--body-text-color-subdued); }
+.rag-sources { margin-top: .75em; border-top: 1px solid var(--border-color-primary); padding-top: .5em; }
+.rag-sources-head { font-weight: 600; font-size: .9em; margin-bottom: .25em; }
+.rag-source { margin: .4em 0 .6em 0; font-size: .9em; }
+.rag-source-meta { margin-bottom: .2em; }
+.rag-quote { margin: 0; padding: .3em .6em; border-left: 3px solid var(--border-color-accent);
+             color: var(--body-text-color); white-space: normal; }
+.rag-quote mark { background: #fff3a3; color: inherit; padding: 0 .1em; }
+.rag-status { font-size: .9em; }
+"""
+
+# --- rendering (pure functions: no gradio, unit-tested) -----------------------
+
+
+def esc(text: object) -> str:
+    """HTML-escape any text that came from a document or a user, quotes included."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _lines(escaped: str) -> str:
+    """Newlines become <br>: the chat renders Markdown, and a blank line would end the HTML block."""
+    return re.sub(r"\s*\n\s*", "<br>", escaped.strip())
+
+
+_MARKER = re.compile(r"\[\s*\d{1,3}(?:\s*[,;\-\u2013]\s*\d{1,3})*\s*\]")
+
+
+def answer_html(text: str) -> str:
+    """The answer, escaped, with its [n] markers set off."""
+    escaped = esc(text)
+    escaped = _MARKER.sub(lambda m: f'<span class="rag-cite">{m.group(0)}</span>', escaped)
+    return _lines(escaped)
+
+
+_GLUED = re.compile(r"(?<=[a-z0-9)][.!?])(?=[A-Z\"“])|(?<=[a-z][.!?][\"”])(?=[A-Z])")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a passage, also splitting scraped text glued as ``end.Next``."""
+    from rag.chunking import split_sentences
+
+    out: list[tuple[int, int]] = []
+    for a, b in split_sentences(text):
+        cut = a
+        for m in _GLUED.finditer(text, a, b):
+            out.append((cut, m.start()))
+            cut = m.start()
+        out.append((cut, b))
+    return [(a, b) for a, b in out if re.search(r"\w", text[a:b])]
+
+
+def _terms(texts: list[str]) -> list[set[str]]:
+    from rag.lexical import tokenize
+
+    return [set(t) for t in tokenize(texts)] if texts else []
+
+
+def supporting_spans(passage: str, claims: Sequence[str], max_spans: int = 2) -> list[tuple[int, int]]:
+    """The passage sentences sharing most (stemmed, stop-word-free) words with ``claims``.
+
+    The best sentence is kept if it shares at least two terms (or all the
+    claim's terms when it has fewer); a second one if it shares at least 60 %
+    as many.
+    """
+    spans = sentence_spans(passage)
+    claim = " ".join(claims)
+    if not spans or not claim.strip():
+        return []
+    sets = _terms([claim, *(passage[a:b] for a, b in spans)])
+    want, sents = sets[0], sets[1:]
+    if not want:
+        return []
+    scores = [len(s & want) for s in sents]
+    order = sorted(range(len(spans)), key=lambda i: (-scores[i], i))
+    best = scores[order[0]]
+    if best < min(2, len(want)):
+        return []
+    keep = [i for i in order[:max_spans] if scores[i] >= max(1, 0.6 * best)]
+    return sorted(spans[i] for i in keep)
+
+
+def highlight_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` escaped, with ``spans`` wrapped in <mark>."""
+    out: list[str] = []
+    pos = 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out.append(esc(text[pos:a]))
+        out.append(f"<mark>{esc(text[a:b])}</mark>")
+        pos = b
+    out.append(esc(text[pos:]))
+    return _lines("".join(out))
+
+
+def claims_citing(answer_text: str, n: int) -> list[str]:
+    """The answer sentences that cite passage ``n`` (markers removed)."""
+    from rag.citations import find_markers
+
+    out: list[str] = []
+    for a, b in sentence_spans(answer_text):
+        sentence = answer_text[a:b]
+        if n in find_markers(sentence):
+            out.append(_MARKER.sub(" ", sentence))
+    return out
+
+
+def safe_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    u = url.strip()
+    return u if re.match(r"https?://[^\s\"'<>]+$", u, re.I) else None
+
+
+def source_html(n: int | None, item: Citation | Passage, spans: Sequence[tuple[int, int]]) -> str:
+    """One entry of the sources panel: [n], title, publisher, date, link, quoted passage."""
+    meta = [f'<span class="rag-title"><b>{esc(item.title or item.source)}</b></span>']
+    if item.publisher:
+        meta.append(f'<span class="rag-publisher">{esc(item.publisher)}</span>')
+    meta.append(f'<span class="rag-date">{esc(item.date or "undated")}</span>')
+    url = safe_url(item.url)
+    if url:
+        meta.append(
+            f'<a class="rag-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">original article</a>'
+        )
+    num = f'<span class="rag-n">[{n}]</span> ' if n is not None else ""
+    return (
+        f'<div class="rag-source">'
+        f'<div class="rag-source-meta">{num}{" · ".join(meta)}</div>'
+        f'<blockquote class="rag-quote">{highlight_html(item.text, spans)}</blockquote>'
+        f"</div>"
+    )
+
+
+def sources_panel(ans: Answer, question: str) -> str:
+    """Every cited passage; when nothing is cited (abstained, failed), the retrieved ones."""
+    if ans.citations:
+        entries = [source_html(c.n, c, supporting_spans(c.text, claims_citing(ans.text, c.n))) for c in ans.citations]
+        head = "Sources"
+    elif ans.passages:
+        entries = [source_html(i, p, supporting_spans(p.text, [ans.query])) for i, p in enumerate(ans.passages, 1)]
+        if ans.error:
+            head = "The language model failed; these passages were retrieved"
+        elif ans.abstained:
+            head = "No answer in the sources; these passages were retrieved"
+        else:
+            head = "Retrieved passages (none cited)"
+    else:
+        return '<div class="rag-sources"><div class="rag-sources-head">No passages matched.</div></div>'
+    return f'<div class="rag-sources"><div class="rag-sources-head">{esc(head)}</div>{"".join(entries)}</div>'
+
+
+def normalise(question: str) -> str:
+    return " ".join(question.split())
+
+
+def render_answer(question: str, ans: Answer) -> str:
+    """The final chat message: answer, resolved query, sources panel (one line of HTML)."""
+    parts = [f'<div class="rag-answer">{answer_html(ans.text)}</div>']
+    if ans.query and ans.query != normalise(question):
+        parts.append(f'<div class="rag-query">searched for: <i>{esc(ans.query)}</i></div>')
+    parts.append(sources_panel(ans, question))
+    return "".join(parts)
+
+
+def render_partial(text: str, note: str | None = None) -> str:
+    body = answer_html(text) if text else ""
+    extra = f'<div class="rag-query">{esc(note)}</div>' if note else ""
+    return f'<div class="rag-answer">{body or "…"}</div>{extra}'
+
+
+def render_error(message: str) -> str:
+    return f'<div class="rag-answer rag-error">⚠ {esc(message)}</div>'
+
+
+_ANSWER_DIV = re.compile(r'<div class="rag-answer[^"]*">(.*?)</div>', re.S)
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(_content_text(c) for c in content)
+    return ""
+
+
+def clean_history(history: Sequence[Any] | None) -> list[dict[str, str]]:
+    """Chat history as plain ``{role, content}`` text (the answer without its sources panel)."""
+    out: list[dict[str, str]] = []
+    for m in history or []:
+        if not isinstance(m, dict):
+            continue
+        role = m.get("role")
+        if role not in ("user", "assistant"):
+            continue
+        text = _content_text(m.get("content"))
+        if role == "assistant":
+            found = _ANSWER_DIV.search(text)
+            if found:
+                text = html.unescape(re.sub(r"<[^>]+>", "", found.group(1).replace("<br>", "\n")))
+        text = text.strip()
+        if text:
+            out.append({"role": role, "content": text})
+    return out
+
+
+# --- background loading -------------------------------------------------------
+
+
+class Warmup:
+    """Loads the embedding model (and the local LLM) off the start-up path."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self.phase = "starting"
+        self.error: str | None = None
+        self.done = threading.Event()
+
+    def start(self) -> Warmup:
+        threading.Thread(target=self._run, name="rag-warmup", daemon=True).start()
+        return self
+
+    def _run(self) -> None:
+        from rag.llm import get_backend
+        from rag.retrieval import get_retriever
+
+        try:
+            self.phase = "embedding"
+            get_retriever().embedder.embed(["warm up"])
+            if self.backend == "local":
+                self.phase = "llm"
+                llm = get_backend("local")
+                load = getattr(llm, "load", None)
+                if callable(load):
+                    load()
+            self.phase = "ready"
+        except RagError as exc:
+            self.error, self.phase = str(exc), "failed"
+        except Exception as exc:  # noqa: BLE001 - shown on the page, one line
+            self.error, self.phase = f"{type(exc).__name__}: {exc}", "failed"
+        finally:
+            self.done.set()
+
+    @property
+    def ready(self) -> bool:
+        return self.done.is_set()
+
+    def message(self) -> str:
+        if self.phase == "failed":
+            return f"Loading failed: {self.error}. Try another backend."
+        if self.phase in ("starting", "embedding"):
+            return "Loading the embedding model… the first answer will wait for it."
+        if self.phase == "llm":
+            return f"Loading the local language model ({get_settings().local_model})… the first answer will wait for it."
+        return "Ready."
+
+
+# --- the handlers -------------------------------------------------------------
+
+
+def _filters(
+    sources: Sequence[str] | str | None, since: str | None, until: str | None
+) -> tuple[list[str] | None, str | None, str | None]:
+    src = [sources] if isinstance(sources, str) else [s for s in (sources or []) if s]
+    return (src or None), ((since or "").strip() or None), ((until or "").strip() or None)
+
+
+def _k(k: Any) -> int | None:
+    if k in (None, ""):
+        return None
+    try:
+        return int(k)
+    except (TypeError, ValueError):
+        raise RagError(f"k must be a whole number, not {k!r}") from None
+
+
+def stream_answer(
+    question: str,
+    history: Sequence[Any] | None,
+    backend: str | None = None,
+    k: Any = None,
+    sources: Sequence[str] | str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    interval: float = UPDATE_INTERVAL,
+) -> Iterator[tuple[str, Answer | None]]:
+    """(text so far, None) at most every ``interval`` seconds, then (final text, Answer)."""
+    from rag.answer import Answer, answer_stream
+
+    src, lo, hi = _filters(sources, since, until)
+    text = ""
+    last = time.monotonic()
+    for item in answer_stream(
+        question, clean_history(history), backend=backend or None, k=_k(k), sources=src, since=lo, until=hi
+    ):
+        if isinstance(item, Answer):
+            yield item.text, item
+            return
+        text += item
+        now = time.monotonic()
+        if now - last >= interval:
+            last = now
+            yield text, None
+
+
+def _chat_ui(warmup: Warmup | None) -> Any:
+    def respond(
+        message: str,
+        history: list[dict[str, Any]],
+        backend: str | None,
+        k: float | None,
+        sources: list[str] | None,
+        since: str | None,
+        until: str | None,
+    ) -> Iterator[str]:
+        note = "searching the sources…"
+        if warmup is not None and not warmup.ready:
+            note = "searching… " + warmup.message()
+        yield render_partial("", note)
+        try:
+            for text, final in stream_answer(message, history, backend, k, sources, since, until):
+                yield render_answer(message, final) if final is not None else render_partial(text)
+        except RagError as exc:
+            yield render_error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one line in the chat, the traceback in the log
+            log.exception("chat failed")
+            yield render_error(f"unexpected {type(exc).__name__}: {exc}")
+
+    return respond
+
+
+def api_chat(
+    question: str,
+    history: list[dict] | None = None,
+    backend: str | None = None,
+    k: int | None = None,
+    sources: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> dict:
+    """Answer ``question`` (``history``: earlier turns as [{role, content}]), streaming.
+
+    Every message is a dict ``{answer, citations, abstained, query, error, done}``;
+    partial ones carry the text so far and ``done: false``; the last one is the
+    cited answer (``done: true``).
+    """
+    import gradio as gr
+
+    try:
+        for text, final in stream_answer(question, history, backend, k, sources, since, until):
+            if final is None:
+                yield {"answer": text, "citations": [], "abstained": False, "query": None, "error": None, "done": False}
+            else:
+                yield final.to_json() | {"done": True}
+    except RagError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+
+
+def api_retrieve(
+    query: str,
+    k: int | None = None,
+    sources: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[dict]:
+    """The ``k`` passages most relevant to ``query`` (sources: file names; since/until: ISO dates, inclusive)."""
+    import gradio as gr
+
+    from rag.retrieval import retrieve
+
+    src, lo, hi = _filters(sources, since, until)
+    try:
+        passages = retrieve(query, _k(k) or get_settings().k, sources=src, since=lo, until=hi)
+    except RagError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+    return [p.to_dict() for p in passages]
+
+
+# --- the page -----------------------------------------------------------------
+
+
+def _corpus_rows() -> list[list[Any]]:
+    from rag.indexing import list_documents
+
+    return [[r["source"], r["title"] or "", r["publisher"] or "", r["date"] or "", r["chunks"]] for r in list_documents()]
+
+
+def _source_choices() -> list[tuple[str, str]]:
+    from rag.indexing import list_documents
+
+    seen: dict[str, str] = {}
+    for r in list_documents():
+        label = f"{r['title']} ({r['source']})" if r["title"] else r["source"]
+        seen.setdefault(r["source"], label)
+    return sorted(((label, src) for src, label in seen.items()), key=lambda x: x[0].lower())
+
+
+def build_app(settings: Settings | None = None, warmup: Warmup | None = None) -> gr.Blocks:
+    """The Gradio page and its API endpoints (needs an index; does not launch)."""
+    import gradio as gr
+
+    from rag.llm import available_backends
+
+    s = settings or get_settings()
+    backends = available_backends()
+    if s.backend not in backends:
+        backends = [s.backend, *backends]
+    model_note = (
+        f"Embedding model: `{s.embedding_model}`"
+        + (" — **English-only**: questions and documents in other languages are retrieved poorly." if "minilm" in s.embedding_model.lower() else ".")
+    )
+
+    with gr.Blocks(title="News Q&A with citations", fill_height=True) as demo:
+        gr.Markdown(
+            "## News Q&A with citations\n"
+            "Answers come only from the indexed articles; each claim carries an [n] that points to the quoted passage "
+            "below the answer. Check the highlighted sentence before relying on it. " + model_note
+        )
+        status = gr.Markdown(
+            warmup.message() if warmup is not None else "", elem_classes="rag-status", elem_id="rag-status"
+        )
+        with gr.Tab("Chat"):
+            with gr.Accordion("Search settings", open=False):
+                with gr.Row():
+                    backend = gr.Dropdown(
+                        choices=backends, value=s.backend, label="Answer backend", elem_id="rag-backend"
+                    )
+                    k = gr.Slider(1, 20, value=DEFAULT_CHAT_K, step=1, label="Passages retrieved (k)")
+                with gr.Row():
+                    sources = gr.Dropdown(
+                        choices=_source_choices(),
+                        value=[],
+                        multiselect=True,
+                        label="Only these sources (empty: all)",
+                        elem_id="rag-sources-filter",
+                    )
+                    since = gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="e.g. 2023-01-01", max_lines=1)
+                    until = gr.Textbox(label="Until (YYYY-MM-DD)", placeholder="e.g. 2023-12-31", max_lines=1)
+                gr.Markdown("A date range leaves out undated documents.")
+            chatbot = gr.Chatbot(
+                label="Chat",
+                height="60vh",
+                latex_delimiters=[],
+                sanitize_html=True,
+                feedback_options=None,
+                placeholder="Ask about the indexed news articles, or pick an example.",
+            )
+            gr.ChatInterface(
+                _chat_ui(warmup),
+                chatbot=chatbot,
+                textbox=gr.Textbox(placeholder="Ask a question about the news articles…", submit_btn=True, stop_btn=True),
+                additional_inputs=[backend, k, sources, since, until],
+                examples=[[q, None, None, None, None, None] for q in EXAMPLES],
+                api_name="chat_ui",
+                api_visibility="undocumented",
+                concurrency_limit=CHAT_CONCURRENCY,
+                fill_height=True,
+                autofocus=True,
+            )
+        with gr.Tab("Corpus"):
+            gr.Markdown("What is indexed (refresh the index with `rag index`, or restart the app).")
+            corpus = gr.Dataframe(
+                value=_corpus_rows(),
+                headers=["source", "title", "publisher", "date", "passages"],
+                datatype=["str", "str", "str", "str", "number"],
+                interactive=False,
+                wrap=True,
+                elem_id="rag-corpus",
+            )
+            refresh = gr.Button("Refresh", size="sm")
+            refresh.click(_corpus_rows, None, corpus, api_visibility="private", queue=False)
+
+        gr.api(api_chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY)
+        gr.api(api_retrieve, api_name="retrieve", concurrency_limit=RETRIEVE_CONCURRENCY)
+
+        demo.load(lambda: gr.Dropdown(choices=_source_choices()), None, sources, api_visibility="private", queue=False)
+        demo.load(_corpus_rows, None, corpus, api_visibility="private", queue=False)
+        if warmup is not None:
+            timer = gr.Timer(1.0, active=not warmup.ready)
+
+            def tick() -> tuple[str, Any]:
+                return warmup.message(), gr.Timer(active=not warmup.ready)
+
+            timer.tick(tick, None, [status, timer], api_visibility="private", queue=False)
+    return demo
+
+
+# --- serving ------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    h = host.strip().strip("[]").lower()
+    if h in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+def auth_for(s: Settings) -> list[tuple[str, str]] | None:
+    """Credentials for gradio's login, or None; refuses to serve beyond loopback without them."""
+    user = (s.auth_user or "").strip()
+    password = s.auth_password.get_secret_value() if s.auth_password is not None else ""
+    if bool(user) != bool(password):
+        raise RagError("set both RAG_AUTH_USER and RAG_AUTH_PASSWORD (or neither)")
+    if user:
+        return [(user, password)]
+    if not is_loopback(s.host) and not s.no_auth:
+        raise RagError(
+            f"refusing to serve on {s.host} without a login: set RAG_AUTH_USER and RAG_AUTH_PASSWORD, "
+            "or pass --no-auth (RAG_NO_AUTH=1) to serve without one on purpose"
+        )
+    return None
+
+
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    backend: str | None = None,
+    no_auth: bool | None = None,
+    *,
+    block: bool = True,
+) -> gr.Blocks:
+    """Refresh the index, then serve the chat (blocks unless ``block=False``)."""
+    import sys
+
+    overrides = {k: v for k, v in {"host": host, "port": port, "backend": backend, "no_auth": no_auth}.items() if v is not None}
+    s = configure(**(get_settings().model_dump() | overrides)) if overrides else get_settings()
+    auth = auth_for(s)  # before anything slow: a refusal must be quick and clear
+
+    from rag.indexing import ensure_index
+
+    t0 = time.perf_counter()
+    report = ensure_index(progress=lambda m: print(f"· {m}", file=sys.stderr, flush=True))
+    if report is not None:
+        for w in report.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+    log.info("index ready in %.1fs", time.perf_counter() - t0)
+
+    import gradio as gr
+
+    warmup = Warmup(s.backend)
+    demo = build_app(s, warmup)
+    demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
+    where = f"http://{s.host}:{s.port}"
+    print(f"serving the chat on {where} ({'login required' if auth else 'no login'})", file=sys.stderr, flush=True)
+    demo.launch(
+        server_name=s.host,
+        server_port=s.port,
+        auth=auth,
+        auth_message="Log in to the news Q&A chat." if auth else None,
+        prevent_thread_lock=True,
+        show_error=False,
+        ssr_mode=False,
+        quiet=True,
+        footer_links=["api"],
+        theme=gr.themes.Default(
+            font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+        ),
+        css=CSS,
+    )
+    # the models load after the page is up: importing torch competes with gradio for the CPU
+    warmup.start()
+    if block:
+        demo.block_thread()
+    return demo
