@@ -454,3 +454,14 @@ def test_login_is_required_when_credentials_are_set(ui_server: UIServer, tmp_pat
         assert "login required" in log.read_text()
     finally:
         stop(proc)
+
+
+@pytest.mark.slow
+def test_local_model_end_to_end(client: Any) -> None:
+    """The default backend (in-process llama.cpp), picked per request through the API's backend field."""
+    updates, final = _chat(client, BRIDGEHEAD_Q, backend="local")
+    assert final["error"] is None, final["error"]
+    assert final["abstained"] is False, final["answer"]
+    assert "bridgehead" in final["answer"].lower(), final["answer"]
+    _check_citations(final)
+    assert len(updates) >= 2  # it streamed

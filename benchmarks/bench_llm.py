@@ -1,0 +1,135 @@
+"""Time to first token and decode speed of the packaged local models on realistic prompts.
+
+Prompts are built by ``rag.prompting.build_request`` from seed passages
+(windows of the seed articles ranked by lexical overlap with the question,
+standing in for retrieval so the numbers do not depend on an index).
+Each model is loaded once; the first run per prompt also warms the prefix
+cache, so it is reported separately from the median of the rest.
+
+    python benchmarks/bench_llm.py [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b] [--runs 3] [--grammar]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag.config import Settings  # noqa: E402
+from rag.llm.local import LocalLLM, prepare  # noqa: E402
+from rag.prompting import build_request, estimate_prompt_tokens, lexical_terms  # noqa: E402
+from rag.retrieval import Passage  # noqa: E402
+
+QUESTIONS = [
+    "What memorandum did Russia and Belarus sign when Lavrov met Aleinik in January 2023?",
+    "What did Lukashenko say about the trade balance between Belarus and Russia?",
+    "What did Lavrov accuse the West of giving Moscow over Ukraine in June 2024?",
+    "Who said 'We don't need such security' about a European security architecture without Russia and Belarus?",
+]
+
+
+def seed_windows(size: int = 900, step: int = 700) -> list[Passage]:
+    out = []
+    for f in sorted((ROOT / "seeds").glob("*.txt")):
+        text = f.read_text(encoding="utf-8")
+        for i in range(0, len(text), step):
+            body = text[i : i + size]
+            out.append(Passage(body, 0.0, 0.0, f.name, f.stem, None, None, None, f"{f.name}:{i}", i, i + len(body)))
+    return out
+
+
+def top_passages(question: str, windows: list[Passage], k: int = 5) -> list[Passage]:
+    q = set(lexical_terms([question])[0])
+    terms = lexical_terms([w.text for w in windows])
+    order = sorted(range(len(windows)), key=lambda i: -len(q & set(terms[i])))
+    return [windows[i] for i in order[:k]]
+
+
+def bench_model(name: str, runs: int, grammar: bool, budget: int, max_tokens: int) -> dict[str, object]:
+    path = prepare(name)
+    threads = int(os.environ.get("RAG_N_THREADS", "2"))
+    llm = LocalLLM(Settings(n_ctx=2048, n_threads=threads), model_path=path)
+    t0 = time.perf_counter()
+    llama = llm.load()
+    load_s = time.perf_counter() - t0
+    windows = seed_windows()
+    cold: list[float] = []
+    ttfts: list[float] = []
+    rates: list[float] = []
+    prompt_tokens: list[int] = []
+    samples: list[str] = []
+    for q in QUESTIONS:
+        req, _ = build_request(q, top_passages(q, windows), budget_tokens=budget, max_tokens=max_tokens, grammar=grammar)
+        real = len(llama.tokenize(f"{req.system}\n{req.user}".encode(), add_bos=False, special=True))
+        prompt_tokens.append(real)
+        assert real <= estimate_prompt_tokens(req.system, req.user), "budget estimate undercounts"
+        for r in range(runs + 1):
+            t = time.perf_counter()
+            first: float | None = None
+            pieces = []
+            for d in llm.stream(req):
+                if first is None:
+                    first = time.perf_counter() - t
+                pieces.append(d)
+            total = time.perf_counter() - t
+            out = "".join(pieces)
+            n_out = len(llama.tokenize(out.encode(), add_bos=False)) if out else 0
+            ttft = first if first is not None else total
+            if r == 0:
+                cold.append(ttft)
+                samples.append(out)
+            else:
+                ttfts.append(ttft)
+                if total > ttft and n_out > 1:
+                    rates.append((n_out - 1) / (total - ttft))
+    del llm, llama
+    return {
+        "model": name,
+        "grammar": grammar,
+        "load_s": round(load_s, 2),
+        "prompt_tokens_median": statistics.median(prompt_tokens),
+        "ttft_first_s": round(statistics.median(cold), 2),
+        "ttft_warm_s": round(statistics.median(ttfts), 2),
+        "tok_per_s": round(statistics.median(rates), 1) if rates else None,
+        "samples": samples,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", default="qwen2.5-coder-0.5b,qwen2.5-coder-1.5b")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per prompt after the first")
+    ap.add_argument("--grammar", action="store_true", help="also measure GBNF-constrained decoding")
+    ap.add_argument("--budget", type=int, default=700)
+    ap.add_argument("--max-tokens", type=int, default=80)
+    ap.add_argument("--json", type=Path, help="write the results here too")
+    args = ap.parse_args()
+    results = []
+    for name in args.models.split(","):
+        for g in [False, True] if args.grammar else [False]:
+            res = bench_model(name, args.runs, g, args.budget, args.max_tokens)
+            results.append(res)
+            for s in res["samples"]:  # type: ignore[attr-defined]
+                print(f"  [{name}{' +grammar' if g else ''}] {s!r}", flush=True)
+    print(f"\nload avg at end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    header = f"{'model':<22}{'grammar':>8}{'load s':>8}{'prompt tok':>11}{'TTFT 1st':>10}{'TTFT warm':>10}{'tok/s':>7}"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r['model']:<22}{'yes' if r['grammar'] else 'no':>8}{r['load_s']:>8}{r['prompt_tokens_median']:>11}"
+            f"{r['ttft_first_s']:>10}{r['ttft_warm_s']:>10}{r['tok_per_s']!s:>7}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The `rag` command: real subprocesses, clear one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+FIELDS = {"text", "score", "similarity", "source", "title", "publisher", "url", "date", "chunk_id", "start", "end"}
+
+
+def rag(*args: str, index: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "index"
+    done = rag("index", index=path)
+    assert done.returncode == 0, done.stderr
+    assert "indexed: 5 new or changed" in done.stdout
+    return path
+
+
+def test_search_prints_json_passages_with_every_citation_field(index: Path) -> None:
+    out = rag("search", "Who met Lavrov in Minsk on 19 January?", "-k", "3", "--json", index=index)
+    assert out.returncode == 0, out.stderr
+    passages = json.loads(out.stdout)
+    assert len(passages) == 3
+    assert all(set(p) >= FIELDS for p in passages)
+
+
+def test_search_for_people_reads_well(index: Path) -> None:
+    out = rag("search", "biological security memorandum", "-k", "2", index=index)
+    assert out.returncode == 0
+    assert out.stdout.startswith("[1] 000_2e591541529075c5.txt — West is Pushing Kiev")
+    assert "(Sputnik, 2023-01-19)" in out.stdout
+
+
+def test_list_shows_source_title_date_and_passages(index: Path) -> None:
+    out = rag("list", index=index)
+    assert out.returncode == 0
+    assert "003_cd37f288338e5723.txt" in out.stdout and "2022-12-01" in out.stdout
+    assert "5 documents" in out.stdout
+
+
+@pytest.mark.parametrize("query, message", [("", "the query is empty"), ("x" * 100_000, "the query is too long")])
+def test_bad_queries_exit_with_one_line_and_no_traceback(index: Path, query: str, message: str) -> None:
+    out = rag("search", query, index=index)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [f"error: {out.stderr.strip()[7:]}"]
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_broken_files_are_skipped_with_a_warning_and_the_rest_is_indexed(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Minsk talks\n\nThe ministers met in Minsk and agreed on a plan of consultations for 2023.\n")
+    (folder / "latin1.txt").write_bytes("Caf\xe9 talks in Minsk were long and the ministers agreed.".encode("latin-1"))
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (folder / "empty.md").write_text("")
+    index = tmp_path / "index"
+    out = rag("index", str(folder), str(tmp_path / "missing"), index=index)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    warnings = [line for line in out.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 4, out.stderr
+    assert any("missing" in w for w in warnings)
+    listed = rag("list", "--json", index=index)
+    assert {r["source"] for r in json.loads(listed.stdout)} >= {"good.txt"}
+    assert not {"latin1.txt", "binary.txt", "empty.md"} & {r["source"] for r in json.loads(listed.stdout)}
+
+
+def test_remove_forgets_a_path(tmp_path: Path) -> None:
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "note.txt").write_text("Grodno summit\n\nThe two presidents met in Grodno to discuss grain exports.\n")
+    index = tmp_path / "index"
+    assert rag("index", str(folder), index=index).returncode == 0
+    out = rag("remove", str(folder), index=index)
+    assert out.returncode == 0 and "removed 1 documents" in out.stdout
+    missing = rag("remove", str(tmp_path / "nothing"), index=index)
+    assert missing.returncode == 2 and "not in the index" in missing.stderr
