@@ -66,7 +66,9 @@ def bench_model(name: str, runs: int, grammar: bool, budget: int, max_tokens: in
     prompt_tokens: list[int] = []
     samples: list[str] = []
     for q in QUESTIONS:
-        req, _ = build_request(q, top_passages(q, windows), budget_tokens=budget, max_tokens=max_tokens, grammar=grammar)
+        req, _ = build_request(
+            q, top_passages(q, windows), budget_tokens=budget, max_tokens=max_tokens, grammar=grammar
+        )
         real = len(llama.tokenize(f"{req.system}\n{req.user}".encode(), add_bos=False, special=True))
         prompt_tokens.append(real)
         assert real <= estimate_prompt_tokens(req.system, req.user), "budget estimate undercounts"

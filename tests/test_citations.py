@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -67,7 +68,27 @@ def test_stream_filter_holds_back_partial_markers() -> None:
         assert "[" not in piece or piece.endswith("]") or "]" in piece
 
 
-_ALPHABET = ["[", "]", "1", "2", "7", "12", ",", ";", "-", " ", " ", "\n", "a", "b", ".", "said ", "[1]", "[7]", "[1, 7]"]
+_ALPHABET = [
+    "[",
+    "]",
+    "1",
+    "2",
+    "7",
+    "12",
+    ",",
+    ";",
+    "-",
+    " ",
+    " ",
+    "\n",
+    "a",
+    "b",
+    ".",
+    "said ",
+    "[1]",
+    "[7]",
+    "[1, 7]",
+]
 
 
 def _random_text(rng: random.Random) -> str:
@@ -77,7 +98,7 @@ def _random_text(rng: random.Random) -> str:
 def _random_split(rng: random.Random, text: str) -> list[str]:
     cuts = sorted(rng.sample(range(len(text) + 1), k=min(len(text) + 1, rng.randint(0, 8))))
     bounds = [0, *cuts, len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def test_any_split_into_deltas_gives_the_same_output_as_repair() -> None:

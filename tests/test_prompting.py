@@ -59,7 +59,11 @@ def test_system_prompt_is_short_and_names_the_refusal() -> None:
 
 def test_split_sentences_handles_glued_scraped_text() -> None:
     text = "Lavrov spoke on Thursday.Russia's top diplomat stressed the view.Mr. Smith agreed."
-    assert split_sentences(text) == ["Lavrov spoke on Thursday.", "Russia's top diplomat stressed the view.", "Mr. Smith agreed."]
+    assert split_sentences(text) == [
+        "Lavrov spoke on Thursday.",
+        "Russia's top diplomat stressed the view.",
+        "Mr. Smith agreed.",
+    ]
 
 
 def test_build_request_picks_relevant_sentences_in_document_order() -> None:

@@ -229,9 +229,7 @@ def resolve_model(local_model: str, local_model_file: str | None, cache_dir: Pat
         return assemble_packaged(spec.lower(), cache_dir)
     if "/" in spec:
         return _hub_download(spec, local_model_file, cache_dir)
-    raise ModelError(
-        f"unknown local model {spec!r}: give a .gguf path, a hub repo id, or one of {', '.join(PACKAGED)}"
-    )
+    raise ModelError(f"unknown local model {spec!r}: give a .gguf path, a hub repo id, or one of {', '.join(PACKAGED)}")
 
 
 # --------------------------------------------------------------------------- grammar
@@ -248,10 +246,10 @@ def citation_grammar(n_sources: int, refusal: str, max_sentences: int = 3) -> st
     more = ' (" " sentence)?' * (max_sentences - 1)
     return "\n".join(
         [
-            f'root ::= refusal | sentence{more}',
+            f"root ::= refusal | sentence{more}",
             f'refusal ::= "{escaped}"',
             'sentence ::= [A-Z0-9"\'] text " "? cite cite? "."?',
-            r'text ::= [^\[\]\n]+',
+            r"text ::= [^\[\]\n]+",
             'cite ::= "[" num (", " num)? "]"',
             f"num ::= {nums}",
         ]

@@ -129,9 +129,7 @@ def llm(gguf_path: Path) -> LocalLLM:
 
 @pytest.mark.slow
 def test_streams_a_cited_grounded_answer(llm: LocalLLM) -> None:
-    req, given = build_request(
-        "What memorandum did Russia and Belarus sign?", EVIDENCE, budget_tokens=700, max_tokens=60
-    )
+    req, _ = build_request("What memorandum did Russia and Belarus sign?", EVIDENCE, budget_tokens=700, max_tokens=60)
     deltas = list(llm.stream(req))
     assert len(deltas) > 1
     assert "biolog" in "".join(deltas).lower()

@@ -105,7 +105,7 @@ def test_timeout_is_a_quick_backend_error(silent_server: int, no_openai_env: Non
         )
     )
     t0 = time.monotonic()
-    with pytest.raises(BackendError, match="did not answer within 0.5 s") as err:
+    with pytest.raises(BackendError, match=r"did not answer within 0\.5 s") as err:
         list(llm.stream(REQUEST))
     assert time.monotonic() - t0 < 6  # two 0.5 s tries plus one short backoff, never a hang
     assert secret not in str(err.value) and secret[:12] not in str(err.value)
@@ -116,5 +116,5 @@ def test_connection_refused_is_a_backend_error(no_openai_env: None) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     llm = OpenAICompatLLM(Settings(openai_base_url=f"http://127.0.0.1:{port}/v1", llm_max_retries=0))
-    with pytest.raises(BackendError, match="cannot reach 127.0.0.1"):
+    with pytest.raises(BackendError, match=r"cannot reach 127\.0\.0\.1"):
         list(llm.stream(REQUEST))
