@@ -24,12 +24,13 @@ from rag.retrieval import Passage, check_query, get_retriever
 #: passages retrieved when k is left to the prompt budget
 MAX_PASSAGES = 8
 
+# pronouns that point back at the conversation ("that"/"this" are left out: mostly relative or deictic)
 _ANAPHORA = re.compile(
-    r"\b(they|them|their|theirs|he|him|his|she|her|hers|it|its|this|that|these|those|there|then|the same|"
-    r"the two|both|such|other|another|also|else)\b",
+    r"\b(they|them|their|theirs|he|him|his|she|her|hers|it|its|these|those|there|the same|the two|both)\b",
     re.IGNORECASE,
 )
-_CONTINUATION = re.compile(r"^\s*(and|but|so|what about|how about|why|when|where|who)\b[^?]{0,25}\??\s*$", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]+")
+_CONTINUATION = re.compile(r"^\s*((and|but|so|what about|how about)\b.*|(why|when|where|who|how)\s*\??)\s*$", re.I)
 
 
 @dataclass
@@ -90,7 +91,8 @@ def resolve_query(question: str, history: list[dict[str, str]] | None) -> str:
     if not previous:
         return q
     words = re.findall(r"\w+", q)
-    follow_up = bool(_ANAPHORA.search(q)) or bool(_CONTINUATION.match(q)) or len(words) <= 4
+    short_and_nameless = len(words) <= 4 and not _NAME.search(q)
+    follow_up = bool(_ANAPHORA.search(q)) or bool(_CONTINUATION.match(q)) or short_and_nameless
     if not follow_up:
         return q
     return f"{q} ({' '.join(previous[-1].split())})"

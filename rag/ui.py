@@ -160,15 +160,21 @@ def highlight_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return _lines("".join(out))
 
 
+_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*" + _MARKER.pattern + r")+)")
+
+
 def claims_citing(answer_text: str, n: int) -> list[str]:
     """The answer sentences that cite passage ``n`` (markers removed)."""
     from rag.citations import find_markers
 
+    # "… in 2023. [4] Next" cites the sentence before: move such markers in front of the full stop
+    text = _TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), answer_text)
     out: list[str] = []
-    for a, b in sentence_spans(answer_text):
-        sentence = answer_text[a:b]
-        if n in find_markers(sentence):
-            out.append(_MARKER.sub(" ", sentence))
+    for a, b in sentence_spans(text):
+        sentence = text[a:b]
+        claim = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(_MARKER.sub(" ", sentence).split()))
+        if n in find_markers(sentence) and re.search(r"\w", claim):
+            out.append(claim)
     return out
 
 

@@ -465,3 +465,12 @@ def test_local_model_end_to_end(client: Any) -> None:
     assert "bridgehead" in final["answer"].lower(), final["answer"]
     _check_citations(final)
     assert len(updates) >= 2  # it streamed
+
+
+def test_claims_citing_handles_markers_after_the_full_stop() -> None:
+    from rag.ui import claims_citing
+
+    text = "Lavrov met Lukashenko in January 2023. [4] They signed a memorandum [1, 2]. Nothing else."
+    assert claims_citing(text, 4) == ["Lavrov met Lukashenko in January 2023."]
+    assert claims_citing(text, 2) == ["They signed a memorandum."]
+    assert claims_citing(text, 3) == []

@@ -146,6 +146,11 @@ def test_planted_script_does_not_run(page: Any) -> None:
     # the title (with an <img onerror>) in the sources panel and the corpus tab
     assert 'Quokka <img src=x onerror="window.__pwned=3"> Festival' in text
     page.screenshot(path=str(ARTIFACTS / "ui_planted.png"), full_page=True)
+    # the source filter lists the planted title as text too
+    page.get_by_text("Search settings").click()
+    page.locator("#rag-sources-filter input").click()
+    page.get_by_text('Quokka <img src=x onerror="window.__pwned=3"> Festival (planted_quokka.txt)').first.wait_for()
+    page.keyboard.press("Escape")
     page.get_by_role("tab", name="Corpus").click()
     corpus = page.locator("#rag-corpus")
     corpus.get_by_text("planted_quokka.txt").first.wait_for(timeout=10_000)
@@ -154,3 +159,23 @@ def test_planted_script_does_not_run(page: Any) -> None:
     page.wait_for_timeout(500)
     assert page.evaluate("typeof window.__pwned") == "undefined"
     page.screenshot(path=str(ARTIFACTS / "ui_corpus.png"), full_page=True)
+
+
+def test_example_click_runs_it(page: Any) -> None:
+    page.get_by_text("What ultimatum did Lavrov accuse the West of issuing?").first.click()
+    page.wait_for_function(f"document.querySelectorAll('{BOT}').length > 0", timeout=60_000)
+    page.locator(BOT).last.locator(".rag-sources").wait_for(timeout=60_000)
+    answer = page.locator(BOT).last.locator(".rag-answer").inner_text()
+    assert "ultimatum" in answer.lower() and re.search(r"\[\d+\]", answer), answer
+
+
+def test_source_filter_in_the_page(page: Any) -> None:
+    page.get_by_text("Search settings").click()
+    page.locator("#rag-sources-filter input").click()
+    page.get_by_text("(004_d9df1ced53a76c60.txt)").first.click()
+    page.keyboard.press("Escape")
+    bot = ask(page, BRIDGEHEAD_Q)
+    sources = bot.locator(".rag-source")
+    for i in range(sources.count()):
+        assert "Lavrov Accuses West of Issuing Ultimatum" in sources.nth(i).inner_text()
+    assert "West is Pushing Kiev" not in bot.inner_text()
