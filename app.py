@@ -15,10 +15,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import argparse  # noqa: E402
-import logging  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import logging
+import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,9 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.errors import RagError
 
     try:
-        configure(
-            host=args.host, port=args.port, backend=args.backend, index_dir=args.index_dir, no_auth=args.no_auth
-        )
+        configure(host=args.host, port=args.port, backend=args.backend, index_dir=args.index_dir, no_auth=args.no_auth)
         from rag.ui import serve
 
         serve()

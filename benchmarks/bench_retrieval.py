@@ -45,6 +45,9 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+# must be decided before torch is imported (see --omp-passive)
+if "--omp-passive" in sys.argv[1:]:
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

@@ -63,7 +63,9 @@ def ensure_index(index_dir: Path) -> None:
     if (index_dir / "manifest.json").exists():
         return
     print(f"building the bench index in {index_dir} …", file=sys.stderr)
-    subprocess.run([sys.executable, "-m", "rag.cli", "index", "--index", str(index_dir)], env=env(index_dir), check=True)
+    subprocess.run(
+        [sys.executable, "-m", "rag.cli", "index", "--index", str(index_dir)], env=env(index_dir), check=True
+    )
 
 
 class Server:
@@ -197,9 +199,7 @@ def bench_backend(index_dir: Path, backend: str, n: int, logs: Path, timeout: fl
     try:
         served = server.wait()
         t0 = time.perf_counter()
-        warm = Client(server.url, verbose=False).predict(
-            question="Who is Sergey Lavrov?", history=[], api_name="/chat"
-        )
+        warm = Client(server.url, verbose=False).predict(question="Who is Sergey Lavrov?", history=[], api_name="/chat")
         warm_s = time.perf_counter() - t0
         assert warm.get("done"), warm
         print(f"  {backend}: page served in {served:.1f}s, first answer (model loads) {warm_s:.1f}s", file=sys.stderr)

@@ -194,7 +194,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(ev.compare_reports(a, b))
         return 0
     if args.trec:
-        report = ev.run_trec(*args.trec, k=args.k, progress=not args.json)
+        report = ev.run_trec(*args.trec, k=args.k, progress=not args.json, index_dir=args.index_dir)
     else:
         if args.questions is None:
             raise RagError("give a questions file (.jsonl), --trec DOCS TOPICS QRELS, or --compare A B")

@@ -1244,3 +1244,45 @@ def run_trec_eval(
             "qrels_docs_not_in_collection": unknown,
         },
     )
+
+
+def run_trec(
+    docs_path: str | Path,
+    topics_path: str | Path,
+    qrels_path: str | Path,
+    *,
+    k: int = 10,
+    depth: int = 100,
+    progress: bool = True,
+    index_dir: Path | None = None,
+) -> Report:
+    """A TREC collection through the project's own index and hybrid retriever.
+
+    Each TREC document becomes one indexed document (no page cleaning: the
+    collection is already text), in its own index folder, which is reused
+    when the same collection is evaluated again.
+    """
+    from rag.config import get_settings
+    from rag.indexing import Indexer
+    from rag.ingestion import Document
+    from rag.retrieval import Retriever
+
+    base = get_settings()
+    folder = index_dir or Path(base.model_cache_dir) / "trec" / Path(docs_path).resolve().parent.name
+    s = base.model_copy(update={"index_dir": folder, "chroma_url": None, "collection": "trec"})
+
+    def index_fn(docs: Mapping[str, str]) -> None:
+        Indexer(s).add_documents(Document(source=d, path=f"trec:{d}", text=t) for d, t in docs.items() if t.strip())
+
+    retriever: list[Retriever] = []
+
+    def search_fn(query: str, n: int) -> list[str]:
+        if not retriever:
+            retriever.append(Retriever(s))
+        ranked: list[str] = []
+        for p in retriever[0].retrieve(query, k=max(n, k)):
+            if p.source not in ranked:
+                ranked.append(p.source)
+        return ranked
+
+    return run_trec_eval(docs_path, topics_path, qrels_path, search_fn=search_fn, index_fn=index_fn, depth=depth, progress=progress)

@@ -24,17 +24,17 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import html  # noqa: E402
-import ipaddress  # noqa: E402
-import logging  # noqa: E402
-import re  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator, Sequence  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
+import html
+import ipaddress
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from rag.config import Settings, configure, get_settings  # noqa: E402
-from rag.errors import RagError  # noqa: E402
+from rag.config import Settings, configure, get_settings
+from rag.errors import RagError
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -194,7 +194,8 @@ def source_html(n: int | None, item: Citation | Passage, spans: Sequence[tuple[i
     url = safe_url(item.url)
     if url:
         meta.append(
-            f'<a class="rag-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">original article</a>'
+            f'<a class="rag-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">'
+            "original article</a>"
         )
     num = f'<span class="rag-n">[{n}]</span> ' if n is not None else ""
     return (
@@ -326,7 +327,9 @@ class Warmup:
         if self.phase in ("starting", "embedding"):
             return "Loading the embedding model… the first answer will wait for it."
         if self.phase == "llm":
-            return f"Loading the local language model ({get_settings().local_model})… the first answer will wait for it."
+            return (
+                f"Loading the local language model ({get_settings().local_model})… the first answer will wait for it."
+            )
         return "Ready."
 
 
@@ -397,14 +400,14 @@ def _chat_ui(warmup: Warmup | None) -> Any:
                 yield render_answer(message, final) if final is not None else render_partial(text)
         except RagError as exc:
             yield render_error(str(exc))
-        except Exception as exc:  # noqa: BLE001 - one line in the chat, the traceback in the log
+        except Exception as exc:  # one line in the chat, the traceback in the log
             log.exception("chat failed")
             yield render_error(f"unexpected {type(exc).__name__}: {exc}")
 
     return respond
 
 
-def api_chat(
+def api_chat(  # type: ignore[misc]  # a generator: gradio reads the item type from the return hint
     question: str,
     history: list[dict] | None = None,
     backend: str | None = None,
@@ -457,7 +460,9 @@ def api_retrieve(
 def _corpus_rows() -> list[list[Any]]:
     from rag.indexing import list_documents
 
-    return [[r["source"], r["title"] or "", r["publisher"] or "", r["date"] or "", r["chunks"]] for r in list_documents()]
+    return [
+        [r["source"], r["title"] or "", r["publisher"] or "", r["date"] or "", r["chunks"]] for r in list_documents()
+    ]
 
 
 def _source_choices() -> list[tuple[str, str]]:
@@ -480,9 +485,10 @@ def build_app(settings: Settings | None = None, warmup: Warmup | None = None) ->
     backends = available_backends()
     if s.backend not in backends:
         backends = [s.backend, *backends]
-    model_note = (
-        f"Embedding model: `{s.embedding_model}`"
-        + (" — **English-only**: questions and documents in other languages are retrieved poorly." if "minilm" in s.embedding_model.lower() else ".")
+    model_note = f"Embedding model: `{s.embedding_model}`" + (
+        " — **English-only**: questions and documents in other languages are retrieved poorly."
+        if "minilm" in s.embedding_model.lower()
+        else "."
     )
 
     with gr.Blocks(title="News Q&A with citations", fill_height=True) as demo:
@@ -523,7 +529,9 @@ def build_app(settings: Settings | None = None, warmup: Warmup | None = None) ->
             gr.ChatInterface(
                 _chat_ui(warmup),
                 chatbot=chatbot,
-                textbox=gr.Textbox(placeholder="Ask a question about the news articles…", submit_btn=True, stop_btn=True),
+                textbox=gr.Textbox(
+                    placeholder="Ask a question about the news articles…", submit_btn=True, stop_btn=True
+                ),
                 additional_inputs=[backend, k, sources, since, until],
                 examples=[[q, None, None, None, None, None] for q in EXAMPLES],
                 api_name="chat_ui",
@@ -600,7 +608,9 @@ def serve(
     """Refresh the index, then serve the chat (blocks unless ``block=False``)."""
     import sys
 
-    overrides = {k: v for k, v in {"host": host, "port": port, "backend": backend, "no_auth": no_auth}.items() if v is not None}
+    overrides = {
+        k: v for k, v in {"host": host, "port": port, "backend": backend, "no_auth": no_auth}.items() if v is not None
+    }
     s = configure(**(get_settings().model_dump() | overrides)) if overrides else get_settings()
     auth = auth_for(s)  # before anything slow: a refusal must be quick and clear
 

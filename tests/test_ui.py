@@ -98,8 +98,19 @@ def _answer(text: str, cited: list[tuple[int, str]], **kw: Any):  # type: ignore
     from rag.retrieval import Passage
 
     passages = [
-        Passage(t, 1.0, 0.9, f"doc{n}.txt", kw.get("title", f"Title {n}"), kw.get("publisher", "The Paper"),
-                kw.get("url"), kw.get("date", "2023-01-19"), f"c{n}", 0, len(t))
+        Passage(
+            t,
+            1.0,
+            0.9,
+            f"doc{n}.txt",
+            kw.get("title", f"Title {n}"),
+            kw.get("publisher", "The Paper"),
+            kw.get("url"),
+            kw.get("date", "2023-01-19"),
+            f"c{n}",
+            0,
+            len(t),
+        )
         for n, t in cited
     ]
     citations = [Citation.of(n, p) for (n, _), p in zip(cited, passages, strict=True)]
@@ -214,7 +225,14 @@ def test_stream_is_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.1.2.3", True), ("0.0.0.0", False), ("10.0.0.5", False)],
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.1.2.3", True),
+        ("0.0.0.0", False),
+        ("10.0.0.5", False),
+    ],
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     from rag.ui import is_loopback
@@ -228,7 +246,7 @@ def test_auth_rules() -> None:
     from rag.ui import auth_for
 
     assert auth_for(Settings(host="127.0.0.1")) is None
-    with pytest.raises(RagError, match="refusing to serve on 0.0.0.0 without a login"):
+    with pytest.raises(RagError, match=r"refusing to serve on 0\.0\.0\.0 without a login"):
         auth_for(Settings(host="0.0.0.0"))
     assert auth_for(Settings(host="0.0.0.0", no_auth=True)) is None
     assert auth_for(Settings(host="0.0.0.0", auth_user="ann", auth_password="pw")) == [("ann", "pw")]

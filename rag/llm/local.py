@@ -344,7 +344,7 @@ class LocalLLM:
                 for chunk in chunks:
                     delta = chunk["choices"][0].get("delta", {})  # type: ignore[index, union-attr]
                     text = delta.get("content")
-                    if text:
+                    if isinstance(text, str) and text:
                         yield text
             except ValueError as exc:  # e.g. prompt longer than the context window
                 raise BackendError(f"local model: {exc}") from None
