@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         import warnings
 
         warnings.filterwarnings("ignore")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        for name in ("sentence_transformers", "transformers", "chromadb", "httpx", "bm25s"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
     from rag.config import configure
     from rag.errors import RagError

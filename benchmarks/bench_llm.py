@@ -52,7 +52,9 @@ def top_passages(question: str, windows: list[Passage], k: int = 5) -> list[Pass
     return [windows[i] for i in order[:k]]
 
 
-def bench_model(name: str, runs: int, grammar: bool, budget: int, max_tokens: int) -> dict[str, object]:
+def bench_model(
+    name: str, runs: int, grammar: bool, budget: int, max_tokens: int, questions: list[str]
+) -> dict[str, object]:
     path = prepare(name)
     threads = int(os.environ.get("RAG_N_THREADS", "2"))
     llm = LocalLLM(Settings(n_ctx=2048, n_threads=threads), model_path=path)
@@ -65,7 +67,7 @@ def bench_model(name: str, runs: int, grammar: bool, budget: int, max_tokens: in
     rates: list[float] = []
     prompt_tokens: list[int] = []
     samples: list[str] = []
-    for q in QUESTIONS:
+    for q in questions:
         req, _ = build_request(
             q, top_passages(q, windows), budget_tokens=budget, max_tokens=max_tokens, grammar=grammar
         )
@@ -111,12 +113,13 @@ def main() -> None:
     ap.add_argument("--grammar", action="store_true", help="also measure GBNF-constrained decoding")
     ap.add_argument("--budget", type=int, default=700)
     ap.add_argument("--max-tokens", type=int, default=80)
+    ap.add_argument("--questions", type=int, default=len(QUESTIONS), help="how many of the built-in questions")
     ap.add_argument("--json", type=Path, help="write the results here too")
     args = ap.parse_args()
     results = []
     for name in args.models.split(","):
         for g in [False, True] if args.grammar else [False]:
-            res = bench_model(name, args.runs, g, args.budget, args.max_tokens)
+            res = bench_model(name, args.runs, g, args.budget, args.max_tokens, QUESTIONS[: args.questions])
             results.append(res)
             for s in res["samples"]:  # type: ignore[attr-defined]
                 print(f"  [{name}{' +grammar' if g else ''}] {s!r}", flush=True)

@@ -81,12 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--backend")
+    p.add_argument("--no-auth", action="store_true", default=None, help="serve beyond loopback without a login")
     _common(p)
     return parser
 
 
 def _settings_from(args: argparse.Namespace) -> None:
-    keys = ("index_dir", "chroma_url", "embedding_model", "chunk_size", "chunk_overlap", "backend", "host", "port")
+    keys = ("index_dir", "chroma_url", "embedding_model", "chunk_size", "chunk_overlap", "backend", "host", "port", "no_auth")
     configure(**{k: getattr(args, k) for k in keys if hasattr(args, k)})
 
 

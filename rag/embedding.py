@@ -76,7 +76,7 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dim = get_dim()
         self.dim = int(dim or 0)
-        self.max_tokens = int(self.model.max_seq_length)
+        self.max_tokens = int(self.model.max_seq_length or 512)
         self._tokenizer = _untruncated_tokenizer(self.model)
         self._lock = threading.Lock()
 
@@ -117,9 +117,17 @@ def _untruncated_tokenizer(model: SentenceTransformer):  # type: ignore[no-untyp
     return tok
 
 
+_load_lock = threading.Lock()
+
+
 @lru_cache(maxsize=4)
-def _cached(name: str, batch_size: int) -> SentenceTransformerEmbedder:
+def _load(name: str, batch_size: int) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(name, batch_size)
+
+
+def _cached(name: str, batch_size: int) -> SentenceTransformerEmbedder:
+    with _load_lock:  # two first callers at once must not load the model twice
+        return _load(name, batch_size)
 
 
 def get_embedder(name: str | None = None, batch_size: int | None = None) -> SentenceTransformerEmbedder:

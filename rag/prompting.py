@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
@@ -57,7 +58,8 @@ _REFUSAL_RE = re.compile(
     r"(?:\s+\w+){0,4}?\s+in\s+the\s+(?:provided\s+|given\s+)?sources\b",
     re.IGNORECASE,
 )
-_sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+_sentence_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_cache_lock = threading.Lock()
 _VECTOR_CACHE_SIZE = 4096
 
 
@@ -149,22 +151,28 @@ def bm25(query_terms: list[str], docs: list[list[str]], k1: float = 1.2, b: floa
 def _embed(question: str, sentences: list[str]) -> np.ndarray | None:
     """Cosines of each sentence to the question; None when no embedder is available.
 
-    Sentence vectors are cached: a conversation keeps hitting the same passages.
+    Sentence vectors are cached per embedding model: a conversation keeps
+    hitting the same passages, and MiniLM on 2 cores is the slow part here.
     """
     from rag.embedding import get_embedder
 
     try:
         embedder = get_embedder()
-        missing = [s for s in dict.fromkeys(sentences) if s not in _sentence_vectors]
+        with _cache_lock:
+            missing = [s for s in dict.fromkeys(sentences) if (embedder.name, s) not in _sentence_vectors]
         vecs = embedder.embed([question, *missing])
     except RagError as exc:
         log.warning("sentence ranking without embeddings: %s", exc)
         return None
-    for s, v in zip(missing, vecs[1:], strict=True):
-        _sentence_vectors[s] = v
-    while len(_sentence_vectors) > _VECTOR_CACHE_SIZE:
-        _sentence_vectors.popitem(last=False)
-    mat = np.stack([_sentence_vectors[s] for s in sentences]) if sentences else np.zeros((0, vecs.shape[1]))
+    with _cache_lock:
+        for s, v in zip(missing, vecs[1:], strict=True):
+            _sentence_vectors[(embedder.name, s)] = v
+        rows = [_sentence_vectors.get((embedder.name, s)) for s in sentences]
+        while len(_sentence_vectors) > _VECTOR_CACHE_SIZE:
+            _sentence_vectors.popitem(last=False)
+    if any(r is None for r in rows):  # evicted meanwhile by another thread: embed directly
+        rows = list(embedder.embed(sentences))
+    mat = np.stack(rows) if rows else np.zeros((0, vecs.shape[1]), dtype=np.float32)  # type: ignore[arg-type]
     return mat @ vecs[0]
 
 

@@ -291,8 +291,11 @@ class Warmup:
         self.phase = "starting"
         self.error: str | None = None
         self.done = threading.Event()
+        self.embedder_done = threading.Event()
+        self.started = False
 
     def start(self) -> Warmup:
+        self.started = True
         threading.Thread(target=self._run, name="rag-warmup", daemon=True).start()
         return self
 
@@ -303,6 +306,7 @@ class Warmup:
         try:
             self.phase = "embedding"
             get_retriever().embedder.embed(["warm up"])
+            self.embedder_done.set()
             if self.backend == "local":
                 self.phase = "llm"
                 llm = get_backend("local")
@@ -315,7 +319,12 @@ class Warmup:
         except Exception as exc:  # noqa: BLE001 - shown on the page, one line
             self.error, self.phase = f"{type(exc).__name__}: {exc}", "failed"
         finally:
+            self.embedder_done.set()
             self.done.set()
+
+    def wait_for_embedder(self, timeout: float = 300) -> None:
+        """Requests that arrive while the model loads wait for it instead of loading a second copy."""
+        self.embedder_done.wait(timeout)
 
     @property
     def ready(self) -> bool:
@@ -331,6 +340,15 @@ class Warmup:
                 f"Loading the local language model ({get_settings().local_model})… the first answer will wait for it."
             )
         return "Ready."
+
+
+#: the running app's warm-up, if any (set by :func:`build_app`)
+_warmup: Warmup | None = None
+
+
+def _wait_for_models() -> None:
+    if _warmup is not None and _warmup.started:
+        _warmup.wait_for_embedder()
 
 
 # --- the handlers -------------------------------------------------------------
@@ -366,6 +384,7 @@ def stream_answer(
     from rag.answer import Answer, answer_stream
 
     src, lo, hi = _filters(sources, since, until)
+    _wait_for_models()
     text = ""
     last = time.monotonic()
     for item in answer_stream(
@@ -447,6 +466,7 @@ def api_retrieve(
     from rag.retrieval import retrieve
 
     src, lo, hi = _filters(sources, since, until)
+    _wait_for_models()
     try:
         passages = retrieve(query, _k(k) or get_settings().k, sources=src, since=lo, until=hi)
     except RagError as exc:
@@ -481,6 +501,8 @@ def build_app(settings: Settings | None = None, warmup: Warmup | None = None) ->
 
     from rag.llm import available_backends
 
+    global _warmup
+    _warmup = warmup
     s = settings or get_settings()
     backends = available_backends()
     if s.backend not in backends:
@@ -559,6 +581,7 @@ def build_app(settings: Settings | None = None, warmup: Warmup | None = None) ->
         demo.load(lambda: gr.Dropdown(choices=_source_choices()), None, sources, api_visibility="private", queue=False)
         demo.load(_corpus_rows, None, corpus, api_visibility="private", queue=False)
         if warmup is not None:
+            demo.load(warmup.message, None, status, api_visibility="private", queue=False)
             timer = gr.Timer(1.0, active=not warmup.ready)
 
             def tick() -> tuple[str, Any]:

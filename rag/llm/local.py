@@ -243,6 +243,8 @@ def citation_grammar(n_sources: int, refusal: str, max_sentences: int = 3) -> st
     """
     nums = " | ".join(f'"{i}"' for i in range(1, max(n_sources, 1) + 1))
     escaped = refusal.replace("\\", "\\\\").replace('"', '\\"')
+    if n_sources < 1:
+        return f'root ::= "{escaped}"'
     more = ' (" " sentence)?' * (max_sentences - 1)
     return "\n".join(
         [
