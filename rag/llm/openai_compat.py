@@ -95,11 +95,19 @@ class OpenAICompatLLM:
                 temperature=0,
                 stream=True,
             )
+            events = 0
             for chunk in chunks:
+                events += 1
                 if chunk.choices:
                     text = chunk.choices[0].delta.content
                     if text:
                         yield text
+            if not events:
+                # llama_cpp.server answers an over-long streamed prompt with HTTP 200 and no events
+                raise BackendError(
+                    f"openai backend: {self.where} ended the stream without an answer "
+                    "(is the prompt longer than the server's context?)"
+                )
         except openai.APITimeoutError:
             raise BackendError(f"openai backend: {self.where} did not answer within {self.timeout:g} s") from None
         except openai.APIConnectionError as exc:

@@ -42,10 +42,11 @@ def test_streams_from_a_real_llama_cpp_server(llama_server: str, no_openai_env: 
 
 @pytest.mark.slow
 def test_server_errors_become_one_line_backend_errors(llama_server: str, no_openai_env: None) -> None:
-    """An over-long prompt is refused by the server (HTTP 400): clear message, no traceback text."""
+    """An over-long prompt: llama_cpp.server streams HTTP 200 with no events (unlike its 400 when not
+    streaming); the backend must say so rather than return an empty answer."""
     llm = OpenAICompatLLM(Settings(openai_base_url=llama_server, openai_model="local", llm_max_retries=0))
     huge = LLMRequest(system="x", user="word " * 5000, question="q", max_tokens=10)
-    with pytest.raises(BackendError) as err:
+    with pytest.raises(BackendError, match="without an answer") as err:
         list(llm.stream(huge))
     msg = str(err.value)
     assert "\n" not in msg and "127.0.0.1" in msg
