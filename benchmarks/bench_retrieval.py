@@ -1119,6 +1119,13 @@ def fmt(x: Any) -> str:
 
 
 def markdown(res: dict[str, Any]) -> str:
+    try:
+        return _markdown(res)
+    except (KeyError, TypeError, IndexError) as exc:  # results written by an older version of this script
+        return f"(cannot format the results: {type(exc).__name__} {exc}; rerun all parts)"
+
+
+def _markdown(res: dict[str, Any]) -> str:
     m = res["machine"]
     pk = m["packages"]
     lines = [
@@ -1367,7 +1374,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"caches ready ({time.perf_counter() - started:.0f} s)")
         return 0
     bench.previous = previous
-    res: dict[str, Any] = dict(previous)
+    # parts measured now replace the old figures; the others are kept from the last run
+    res: dict[str, Any] = {k: v for k, v in previous.items() if k not in parts and k != "errors"}
+    if previous.get("errors"):
+        res["errors"] = {k: v for k, v in previous["errors"].items() if k not in parts}
     res.update(
         {
             "machine": machine_info(),

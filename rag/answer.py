@@ -98,6 +98,20 @@ def resolve_query(question: str, history: list[dict[str, str]] | None) -> str:
     return f"{q} ({' '.join(previous[-1].split())})"
 
 
+def _conversation_note(history: list[dict[str, str]] | None) -> str | None:
+    """The previous exchange, short, so the model knows who "they" are in a follow-up."""
+    turns = [m for m in history or [] if m.get("role") in ("user", "assistant") and m.get("content", "").strip()]
+    last_user = next((m["content"] for m in reversed(turns) if m["role"] == "user"), None)
+    if last_user is None:
+        return None
+    note = f"Earlier question: {' '.join(last_user.split())}"
+    last_answer = next((m["content"] for m in reversed(turns) if m["role"] == "assistant"), None)
+    if last_answer:
+        words = re.sub(r"\[\d+(?:\s*[,;-]\s*\d+)*\]", "", last_answer).split()
+        note += f"\nEarlier answer: {' '.join(words[:60])}"
+    return note
+
+
 def answer_stream(
     question: str,
     history: list[dict[str, str]] | None = None,
@@ -122,7 +136,7 @@ def answer_stream(
         return
 
     llm = get_backend(name)
-    note = query[len(" ".join(question.split())) :].strip(" ()") or None
+    note = _conversation_note(history) if query != " ".join(question.split()) else None
     request, given = build_request(
         " ".join(question.split()),
         passages,

@@ -58,6 +58,15 @@ _REFUSAL_RE = re.compile(
     r"(?:\s+\w+){0,4}?\s+in\s+the\s+(?:provided\s+|given\s+)?sources\b",
     re.IGNORECASE,
 )
+# paraphrases small models use instead of the exact sentence
+_DECLINE_RE = re.compile(
+    r"\b(?:(?:the\s+)?(?:provided\s+|given\s+)?(?:sources?|articles?|passages?|context)\s+(?:do|does)\s*(?:not|n't)\s+"
+    r"(?:contain|mention|provide|include|say|state|specify|give|answer)"
+    r"|(?:there\s+is|there's)\s+no\s+(?:information|mention)"
+    r"|not\s+(?:mentioned|specified|stated|provided)\s+in\s+the\s+(?:provided\s+|given\s+)?(?:sources?|articles?)"
+    r"|(?:cannot|can't|unable\s+to)\s+(?:find|answer|determine))\b",
+    re.IGNORECASE,
+)
 _sentence_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 _cache_lock = threading.Lock()
 _VECTOR_CACHE_SIZE = 4096
@@ -65,10 +74,12 @@ _VECTOR_CACHE_SIZE = 4096
 
 def is_refusal(text: str) -> bool:
     """True when an answer is (a paraphrase of) the refusal rather than an answer."""
-    from rag.citations import repair
+    from rag.citations import find_markers, repair
 
     clean = repair(text, set()).strip()
-    return bool(_REFUSAL_RE.match(clean)) and len(clean.split()) <= 20
+    short = len(clean.split()) <= 25
+    uncited = not find_markers(text)  # an answer that cites something is not a refusal
+    return short and (bool(_REFUSAL_RE.match(clean)) or (uncited and bool(_DECLINE_RE.search(clean))))
 
 
 # --------------------------------------------------------------------------- tokens
@@ -217,8 +228,11 @@ def format_source(n: int, passage: Passage, sentences: Sequence[str]) -> str:
 def format_user(sources: list[str], question: str, history_note: str | None) -> str:
     parts = ["Sources:", *sources] if sources else ["Sources: (none)"]
     if history_note:
-        parts.append(f"Conversation so far: {neutralise(history_note.strip())}")
-    parts.append(f"Question: {neutralise(question.strip())}")
+        # measured on the seed follow-ups: a "Follow-up question:" label made the 1.5B refuse, this wording did not
+        parts.append(neutralise(history_note.strip()))
+        parts.append(f"Question: {neutralise(question.strip())} (answer it in the context of the earlier question)")
+    else:
+        parts.append(f"Question: {neutralise(question.strip())}")
     return "\n\n".join(parts)
 
 

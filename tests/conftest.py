@@ -19,9 +19,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-QUESTIONS = ROOT / "data" / "questions.jsonl"
+from support import SEEDS
 
 
 def free_port() -> int:

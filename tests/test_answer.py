@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEEDS
+from support import SEEDS
 
 from rag import Answer, answer, answer_stream
 from rag import answer as answer_fn

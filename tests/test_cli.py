@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from support import SEEDS
 
 FIELDS = {"text", "score", "similarity", "source", "title", "publisher", "url", "date", "chunk_id", "start", "end"}
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import QUESTIONS, ROOT, SEEDS
+from support import QUESTIONS, ROOT, SEEDS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 

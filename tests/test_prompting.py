@@ -145,6 +145,9 @@ def test_source_text_cannot_forge_its_fence_or_chat_turns() -> None:
         ("I could not find the answer in the sources.", True),
         ("Lavrov said the West failed [1].", False),
         ("Lavrov said X [1]. I cannot find this in the sources.", False),
+        ("The sources do not contain this information.", True),
+        ("There is no information about his age in the sources.", True),
+        ("Lavrov said the sources of tension were Western [1].", False),
         ("", False),
     ],
 )

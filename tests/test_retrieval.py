@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import QUESTIONS, SEEDS
+from support import QUESTIONS, SEEDS
 from seed_truth import BODY_SENTENCES, FURNITURE, normalise_ws
 
 from rag import evaluation as ev
