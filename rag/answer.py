@@ -70,7 +70,11 @@ class Answer:
         return {
             "answer": self.text,
             "citations": [
-                {k: v for k, v in asdict(c).items() if k in ("n", "source", "title", "publisher", "date", "url", "text")}
+                {
+                    k: v
+                    for k, v in asdict(c).items()
+                    if k in ("n", "source", "title", "publisher", "date", "url", "text")
+                }
                 for c in self.citations
             ],
             "abstained": self.abstained,
@@ -165,7 +169,9 @@ def answer_stream(
     raw_text = "".join(raw)
     text = repair(raw_text, valid).strip()
     if error:
-        text = (text + "\n\n" if text else "") + f"The language model failed ({error}). The retrieved sources are below."
+        text = (
+            text + "\n\n" if text else ""
+        ) + f"The language model failed ({error}). The retrieved sources are below."
     by_n = {n: p for n, p in enumerate(given, 1)}
     cited: list[Citation] = []
     for n in find_markers(text):

@@ -19,8 +19,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from rag.config import configure  # noqa: E402
-from rag.errors import RagError  # noqa: E402
+from rag.config import configure
+from rag.errors import RagError
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -87,7 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings_from(args: argparse.Namespace) -> None:
-    keys = ("index_dir", "chroma_url", "embedding_model", "chunk_size", "chunk_overlap", "backend", "host", "port", "no_auth")
+    keys = (
+        "index_dir",
+        "chroma_url",
+        "embedding_model",
+        "chunk_size",
+        "chunk_overlap",
+        "backend",
+        "host",
+        "port",
+        "no_auth",
+    )
     configure(**{k: getattr(args, k) for k in keys if hasattr(args, k)})
 
 
@@ -250,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+    except Exception as exc:
         if args.debug:
             raise
         print(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)

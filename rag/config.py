@@ -52,7 +52,9 @@ class Settings(BaseSettings):
     max_answer_tokens: int = Field(160, ge=16)
     model_cache_dir: Path = Field(Path.home() / ".cache" / "rag-chat", description="Where assembled GGUFs live.")
 
-    openai_base_url: str | None = Field(None, description="Any OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.")
+    openai_base_url: str | None = Field(
+        None, description="Any OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
+    )
     openai_model: str = "gpt-4o-mini"
     openai_api_key: SecretStr | None = None
     anthropic_model: str = "claude-sonnet-4-5"

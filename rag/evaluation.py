@@ -1285,4 +1285,6 @@ def run_trec(
                 ranked.append(p.source)
         return ranked
 
-    return run_trec_eval(docs_path, topics_path, qrels_path, search_fn=search_fn, index_fn=index_fn, depth=depth, progress=progress)
+    return run_trec_eval(
+        docs_path, topics_path, qrels_path, search_fn=search_fn, index_fn=index_fn, depth=depth, progress=progress
+    )

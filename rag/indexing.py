@@ -133,9 +133,7 @@ class Indexer:
         with self._locked():
             return self._update([Path(p) for p in paths], progress or (lambda _m: None))
 
-    def add_documents(
-        self, docs: Iterable[Document], progress: Callable[[str], None] | None = None
-    ) -> IndexReport:
+    def add_documents(self, docs: Iterable[Document], progress: Callable[[str], None] | None = None) -> IndexReport:
         """Index documents built in code (no file, no cleaning); a later file refresh keeps them."""
         with self._locked():
             report = IndexReport()

@@ -26,7 +26,6 @@ from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from rag.errors import InputError
 
-
 #: bump when the cleaning rules change: every document is then cleaned and indexed again
 CLEANING_VERSION = 1
 

@@ -138,4 +138,3 @@ class LexicalIndex:
             model=model,
             generation=gen,
         )
-

@@ -193,7 +193,9 @@ class Retriever:
         out: list[Passage] = []
         kept: list[tuple[set[tuple[str, ...]], Passage]] = []
         for c in ranked:
-            p = _passage(c["id"], c["text"], c["meta"], DENSE_WEIGHT * c["sim"] + (1 - DENSE_WEIGHT) * c["bm25"], c["sim"])
+            p = _passage(
+                c["id"], c["text"], c["meta"], DENSE_WEIGHT * c["sim"] + (1 - DENSE_WEIGHT) * c["bm25"], c["sim"]
+            )
             sh = _shingles(p.text)
             if any(_duplicate(sh, p, osh, o) for osh, o in kept):
                 continue

@@ -74,7 +74,10 @@ class Store:
         for i in range(0, len(ids), self.max_batch):
             j = i + self.max_batch
             self.collection.upsert(
-                ids=ids[i:j], embeddings=vectors[i:j], documents=texts[i:j], metadatas=metadatas[i:j]  # type: ignore[arg-type]
+                ids=ids[i:j],
+                embeddings=vectors[i:j],
+                documents=texts[i:j],
+                metadatas=metadatas[i:j],  # type: ignore[arg-type]
             )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -123,7 +126,11 @@ class Store:
         return [
             (cid, 1.0 - float(dist), doc, meta)  # type: ignore[misc]
             for cid, dist, doc, meta in zip(
-                res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0], strict=False  # type: ignore[index]
+                res["ids"][0],
+                res["distances"][0],
+                res["documents"][0],
+                res["metadatas"][0],
+                strict=False,  # type: ignore[index]
             )
         ]
 
@@ -134,6 +141,5 @@ class Store:
             got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)  # type: ignore[list-item]
             if not got["ids"]:
                 return
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=False):  # type: ignore[arg-type]
-                yield cid, doc, meta  # type: ignore[misc]
+            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=False)  # type: ignore[misc]
             offset += len(got["ids"])

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from support import SEEDS
 
-from rag import Answer, answer, answer_stream
+from rag import Answer, answer, answer_stream, config, retrieval
 from rag import answer as answer_fn
-from rag import config, retrieval
 from rag.answer import resolve_query
 from rag.citations import find_markers
 from rag.indexing import Indexer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ def test_every_chunk_keeps_its_exact_span_and_the_document_metadata() -> None:
 def test_chunks_respect_size_and_share_an_overlap() -> None:
     chunks = chunk_document(doc(ENGLISH * 6), size=40, overlap=20)
     assert all(c.tokens <= 40 for c in chunks)
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert b.start < a.end, "consecutive chunks share whole trailing sentences"
         assert b.start > a.start
         assert count_tokens(a.text[b.start - a.start :]) <= 20

@@ -63,7 +63,9 @@ def test_bad_queries_exit_with_one_line_and_no_traceback(index: Path, query: str
 def test_broken_files_are_skipped_with_a_warning_and_the_rest_is_indexed(tmp_path: Path) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
-    (folder / "good.txt").write_text("Minsk talks\n\nThe ministers met in Minsk and agreed on a plan of consultations for 2023.\n")
+    (folder / "good.txt").write_text(
+        "Minsk talks\n\nThe ministers met in Minsk and agreed on a plan of consultations for 2023.\n"
+    )
     (folder / "latin1.txt").write_bytes("Caf\xe9 talks in Minsk were long and the ministers agreed.".encode("latin-1"))
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (folder / "empty.md").write_text("")

@@ -15,15 +15,24 @@ FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 
 def rag(*args: str, index: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 def test_seed_questions_with_the_extractive_backend_do_not_regress(tmp_path: Path) -> None:
     """Reported in the README; falling below data/eval_baseline.json fails CI."""
     out_file = tmp_path / "report.json"
     out = rag(
-        "eval", str(QUESTIONS), "--backend", "extractive", "--out", str(out_file),
-        "--baseline", str(ROOT / "data" / "eval_baseline.json"), index=tmp_path / "index",
+        "eval",
+        str(QUESTIONS),
+        "--backend",
+        "extractive",
+        "--out",
+        str(out_file),
+        "--baseline",
+        str(ROOT / "data" / "eval_baseline.json"),
+        index=tmp_path / "index",
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     report = json.loads(out_file.read_text())
@@ -44,8 +53,15 @@ def test_compare_shows_what_changed(tmp_path: Path) -> None:
 
 def test_a_trec_collection_runs_through_the_project_index(tmp_path: Path) -> None:
     out = rag(
-        "eval", "--trec", str(FIXTURES / "docs.trec"), str(FIXTURES / "topics.trec"), str(FIXTURES / "qrels"),
-        "--json", "--index", str(tmp_path / "trec-index"), index=tmp_path / "unused",
+        "eval",
+        "--trec",
+        str(FIXTURES / "docs.trec"),
+        str(FIXTURES / "topics.trec"),
+        str(FIXTURES / "qrels"),
+        "--json",
+        "--index",
+        str(tmp_path / "trec-index"),
+        index=tmp_path / "unused",
     )
     assert out.returncode == 0, out.stderr
     metrics = json.loads(out.stdout)["metrics"]

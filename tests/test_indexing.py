@@ -153,7 +153,12 @@ def test_a_second_writer_gets_a_clear_message_not_a_hang(make_settings, counting
     Path(s.index_dir).mkdir(parents=True)
     lock = Path(s.index_dir) / ".write.lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from filelock import FileLock; import time; lock = FileLock({str(lock)!r}); lock.acquire(); print('held', flush=True); time.sleep(60)"],
+        [
+            sys.executable,
+            "-c",
+            f"from filelock import FileLock; import time; lock = FileLock({str(lock)!r}); lock.acquire(); "
+            "print('held', flush=True); time.sleep(60)",
+        ],
         stdout=subprocess.PIPE,
     )
     try:
@@ -199,7 +204,7 @@ def test_readers_keep_answering_during_a_reindex_and_then_see_new_content(
 
     t = threading.Thread(target=ask)
     t.start()
-    out, err = writer.communicate(timeout=300)
+    _out, err = writer.communicate(timeout=300)
     t.join()
     assert writer.returncode == 0, err.decode()
     assert not errors and answered > 0

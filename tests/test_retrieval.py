@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import QUESTIONS, SEEDS
 from seed_truth import BODY_SENTENCES, FURNITURE, normalise_ws
+from support import QUESTIONS, SEEDS
 
 from rag import evaluation as ev
 from rag.config import Settings

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -49,12 +49,6 @@ BASE_ENV = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(BASE_ENV)
@@ -78,16 +72,6 @@ def wait_http(url: str, proc: subprocess.Popen[Any], timeout: float, log: Path |
         time.sleep(0.1)
     tail = log.read_text(errors="replace")[-3000:] if log else ""
     raise TimeoutError(f"{url} not served after {timeout:.0f}s:\n{tail}")
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 # --- fast: rendering and escaping ---------------------------------------------
@@ -288,7 +272,7 @@ def acquire_server(tmp_root: Path) -> UIServer:
         (planted / "planted_quokka.txt").write_text(PLANTED_TEXT, encoding="utf-8")
         Indexer(Settings(index_dir=index_dir, seeds_dir=SEEDS)).update([planted])
 
-        port = _free_port()
+        port = free_port()
         log = tmp_root / "app.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -435,7 +419,7 @@ def _run_app(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess
 @pytest.mark.slow
 def test_refuses_to_serve_beyond_loopback_without_login(tmp_path: Path) -> None:
     t0 = time.monotonic()
-    r = _run_app("--host", "0.0.0.0", "--port", str(_free_port()), env=_env(RAG_INDEX_DIR=str(tmp_path / "i")))
+    r = _run_app("--host", "0.0.0.0", "--port", str(free_port()), env=_env(RAG_INDEX_DIR=str(tmp_path / "i")))
     assert r.returncode == 2, r
     assert "refusing to serve on 0.0.0.0 without a login" in r.stderr
     assert "RAG_AUTH_USER" in r.stderr and "--no-auth" in r.stderr
@@ -452,7 +436,7 @@ def test_refuses_to_serve_beyond_loopback_without_login(tmp_path: Path) -> None:
 def test_login_is_required_when_credentials_are_set(ui_server: UIServer, tmp_path: Path) -> None:
     from gradio_client import Client
 
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "auth.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,14 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import free_port, stop
 
 TEST_MODEL = os.environ.get("RAG_TEST_LOCAL_MODEL", "qwen2.5-coder-0.5b")  # the fastest usable model
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +32,7 @@ def gguf_path() -> Path:
 def llama_server(gguf_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m llama_cpp.server`` on a free loopback port; yields its /v1 base URL."""
     pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] not installed")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -55,12 +49,7 @@ def llama_server(gguf_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         _wait_ready(port, proc, timeout=120, log=log)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
