@@ -15,10 +15,11 @@ import logging
 import math
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
+import bm25s
 import numpy as np
 import tiktoken
 
@@ -140,23 +141,15 @@ def lexical_terms(texts: list[str]) -> list[list[str]]:
     return tokenize(texts) if texts else []
 
 
-def bm25(query_terms: list[str], docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
-    """BM25 of each doc for the query, IDF taken over ``docs`` themselves."""
-    n = len(docs)
-    scores = np.zeros(n, dtype=np.float32)
-    if not n or not query_terms:
+def bm25(query_terms: list[str], docs: list[list[str]]) -> np.ndarray:
+    """BM25 (bm25s) of each doc for the query, IDF taken over ``docs`` themselves."""
+    scores = np.zeros(len(docs), dtype=np.float32)
+    if not docs or not query_terms or not any(docs):
         return scores
-    avg = sum(len(d) for d in docs) / n or 1.0
-    df = Counter(t for d in docs for t in set(d))
-    for i, d in enumerate(docs):
-        tf = Counter(d)
-        s = 0.0
-        for t in set(query_terms):
-            if tf[t]:
-                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-                s += idf * tf[t] * (k1 + 1) / (tf[t] + k1 * (1 - b + b * len(d) / avg))
-        scores[i] = s
-    return scores
+    model = bm25s.BM25()
+    model.index([d or ["\u2205"] for d in docs], show_progress=False)  # bm25s needs a token per doc
+    known = [t for t in query_terms if t in model.vocab_dict]
+    return np.asarray(model.get_scores(known), dtype=np.float32) if known else scores
 
 
 def _embed(question: str, sentences: list[str]) -> np.ndarray | None:
