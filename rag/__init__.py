@@ -6,6 +6,12 @@ Public API: :func:`retrieve` (passages with sources) and :func:`answer` /
 
 from __future__ import annotations
 
+import os
+
+# torch's OpenMP threads spin-wait by default; next to llama.cpp (or any other busy process) on 2 cores that made a
+# query embedding 145-1,022 ms instead of ~36 ms (benchmarks/results/retrieval.json). Set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from rag.retrieval import Passage, retrieve
 
 __all__ = ["Passage", "retrieve"]

@@ -174,9 +174,9 @@ class Retriever:
         """
         where = _where(src, lo, hi)
         mask = lexical.mask(src, lo, hi) if lexical is not None and lexical.ids else None
-        if where is None or mask is None or mask.mean() < 0.25:
+        if where is None or mask is None or mask.mean() < 0.05:
             return self.store.query(qvec, n, where)
-        fetch = min(int(n / float(mask.mean()) * 2) + 1, 5 * n + 200)
+        fetch = min(int(n / float(mask.mean()) * 2) + 1, 5000)
         return [hit for hit in self.store.query(qvec, fetch, None) if _keeps(hit[3], src, lo, hi)][:n]
 
     def retrieve(
