@@ -22,6 +22,7 @@ import bm25s
 import numpy as np
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to the console
 POINTER = "LEXICAL"
 
 
