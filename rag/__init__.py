@@ -12,13 +12,8 @@ import os
 # query embedding 145-1,022 ms instead of ~36 ms (benchmarks/results/retrieval.json). Set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# imported eagerly so that the name `answer` is the function, not the submodule
+from rag.answer import Answer, answer, answer_stream
 from rag.retrieval import Passage, retrieve
 
-__all__ = ["Passage", "retrieve"]
-
-try:  # imported eagerly so that the name `answer` is the function, not the submodule
-    from rag.answer import Answer, answer, answer_stream
-
-    __all__ += ["Answer", "answer", "answer_stream"]
-except ImportError:  # pragma: no cover - while the answer layer is being built
-    pass
+__all__ = ["Answer", "Passage", "answer", "answer_stream", "retrieve"]

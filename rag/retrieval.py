@@ -160,7 +160,7 @@ class Retriever:
         self,
         qvec: np.ndarray,
         n: int,
-        lexical: LexicalIndex | None,
+        mask: np.ndarray | None,
         src: set[str] | None,
         lo: int | None,
         hi: int | None,
@@ -173,7 +173,6 @@ class Retriever:
         filter here; a selective filter still goes to Chroma.
         """
         where = _where(src, lo, hi)
-        mask = lexical.mask(src, lo, hi) if lexical is not None and lexical.ids else None
         if where is None or mask is None or mask.mean() < 0.05:
             return self.store.query(qvec, n, where)
         fetch = min(int(n / float(mask.mean()) * 2) + 1, 5000)
@@ -199,13 +198,14 @@ class Retriever:
         qvec = self.embedder.embed([q])[0]
         n = max(CANDIDATES, 4 * k)
 
-        dense = self._dense(qvec, n, lexical, src, lo, hi)
+        has_rows = lexical is not None and bool(lexical.ids)
+        mask = lexical.mask(src, lo, hi) if lexical is not None and has_rows else None  # rows the filters keep
+        dense = self._dense(qvec, n, mask, src, lo, hi)
         cand: dict[str, dict[str, Any]] = {
             cid: {"sim": sim, "text": text, "meta": meta, "bm25": 0.0} for cid, sim, text, meta in dense
         }
-        if lexical is not None and lexical.ids:
+        if lexical is not None and has_rows:
             scores = lexical.scores(q)
-            mask = lexical.mask(src, lo, hi)
             if mask is not None:
                 scores = np.where(mask, scores, 0.0)
             top = np.argpartition(-scores, min(n, len(scores) - 1))[:n]
