@@ -17,6 +17,7 @@ from typing import Any
 from rag.citations import MarkerStreamFilter, find_markers, repair
 from rag.config import get_settings
 from rag.errors import RagError
+from rag.grounding import Source, ground
 from rag.llm import get_backend
 from rag.prompting import REFUSAL, build_request, is_refusal
 from rag.retrieval import Passage, check_query, get_retriever
@@ -144,8 +145,9 @@ def answer_stream(
     request, given = build_request(
         " ".join(question.split()),
         passages,
-        budget_tokens=min(s.prompt_budget, llm.context_window - s.max_answer_tokens),
+        budget_tokens=s.prompt_budget,
         max_tokens=s.max_answer_tokens,
+        context_window=llm.context_window,
         history_note=note,
     )
     valid = request.valid_citations
@@ -168,6 +170,9 @@ def answer_stream(
         error = str(exc)
     raw_text = "".join(raw)
     text = repair(raw_text, valid).strip()
+    if text and error is None and not is_refusal(text):
+        seen = [Source(e.n, e.text, e.title, e.publisher, e.date) for e in request.evidence]
+        text = ground(text, request.question, seen) or REFUSAL
     if error:
         text = (
             text + "\n\n" if text else ""

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     local_model_file: str | None = Field(None, description="GGUF file name inside a hub repo.")
     n_ctx: int = Field(2048, ge=512)
     n_threads: int | None = Field(None, description="llama.cpp threads; unset = all cores.")
-    prompt_budget: int = Field(700, ge=100, description="Tokens of evidence+instructions sent to the model.")
+    prompt_budget: int = Field(
+        520, ge=100, description="Prompt tokens per question (sources, question, history; the system prompt is cached)."
+    )
     max_answer_tokens: int = Field(160, ge=16)
     model_cache_dir: Path = Field(Path.home() / ".cache" / "rag-chat", description="Where assembled GGUFs live.")
 

@@ -596,7 +596,7 @@ def consume_answer(stream: Iterable[Any], started: float | None = None) -> tuple
     return final, ttft, total
 
 
-def shown_text(p: PassageLike) -> str:
+def shown_text(p: PassageLike | CitationLike) -> str:
     """A passage as a reader (and the model) sees it: its title and date line, then its text."""
     head = " · ".join(str(x) for x in (getattr(p, "title", None), getattr(p, "date", None)) if x)
     return f"{head}\n{p.text}" if head else p.text
@@ -635,9 +635,12 @@ def _score_answer(res: QuestionResult, q: Question, ans: AnswerLike) -> None:
     if res.cited:
         res.citation_valid = all(1 <= n <= len(ans.passages) for n in res.cited)
     if q.answerable and not res.abstained:
-        cited_texts = [c.text for c in ans.citations]
+        # a cited passage is judged as the reader sees it: with its title and date line
+        cited_texts = [shown_text(c) for c in ans.citations]
         if not cited_texts:
-            cited_texts = [ans.passages[n - 1].text for n in citation_markers(ans.text) if 1 <= n <= len(ans.passages)]
+            cited_texts = [
+                shown_text(ans.passages[n - 1]) for n in citation_markers(ans.text) if 1 <= n <= len(ans.passages)
+            ]
         res.citation_supported = any(contains_any_phrase(t, q.answers) for t in cited_texts)
 
 

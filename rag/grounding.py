@@ -1,0 +1,162 @@
+"""Check a generated answer against the evidence the model was given.
+
+Small local models cite the wrong source number for a right sentence, leave a
+sentence uncited, or invent a figure that no source holds. Measured on the
+seed questions (1.5B): a third of the correct answers cited a passage that did
+not hold the answer, and wrong figures appeared in answers to unanswerable
+questions ("$1.5 billion"). This module re-attaches each sentence to the
+source that holds its words, and drops sentences whose numbers no source
+(or the question) contains; an answer left with nothing is a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.citations import find_markers, format_marker
+from rag.lexical import tokenize
+from rag.prompting import human_date
+
+#: a sentence's best source must beat its cited one by this share of its words to take the citation over
+REMAP_MARGIN = 0.2
+#: share of a sentence's words a source must hold to be cited for an uncited sentence
+ATTACH_MIN = 0.5
+#: a sentence whose own words (not the question's) are mostly in no single source is dropped
+MIN_SUPPORT = 0.5
+#: how answers are framed rather than what they claim
+FRAME_WORDS = "according to the sources source yes no said says say stated noted added claimed reported told"
+QUESTION_TERM_WEIGHT = 0.3  # words copied from the question say little about which source answered it
+
+_MARKERS = re.compile(r"\s*\[\s*\d{1,3}(?:\s*[,;\-\u2013]\s*\d{1,3})*\s*\]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z0-9\"“(])")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate([*_WORDS.split(), "seventeen", "eighteen", "nineteen", "twenty"])}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_QUANTITY_QUESTION = re.compile(r"^\W*how\s+(many|much|old)\b", re.IGNORECASE)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the model saw as one numbered source: its header fields and text."""
+
+    n: int
+    text: str
+    title: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+
+    @property
+    def shown(self) -> str:
+        day = human_date(self.date) if self.date else None
+        return " ".join(x for x in (self.title, self.publisher, self.date, day, self.text) if x)
+
+
+def split_answer(text: str) -> list[list[str]]:
+    """Lines of sentences (a marker stays with the sentence it ends; a quotation stays whole)."""
+    out: list[list[str]] = []
+    for line in text.splitlines():
+        sentences: list[str] = []
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            if _open_quote(line[start : m.end()]):
+                continue  # the split point is inside a quotation
+            sentences.append(line[start : m.start()].strip() + m.group().strip())
+            start = m.end()
+        sentences.append(line[start:].strip())
+        if any(sentences):
+            out.append([s for s in sentences if s])
+    return out
+
+
+def _open_quote(text: str) -> bool:
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers in ``text``, digits normalised ("1,000" → "1000", "ten" → "10"); dates split into parts."""
+    text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], text)
+    out: set[str] = set()
+    for m in _NUMBER.finditer(text.replace("-", " ")):
+        raw = m.group()
+        out.add(raw.replace(",", "").rstrip(".").lstrip("0") or "0")
+    return out
+
+
+@lru_cache(maxsize=1)
+def _frame_terms() -> frozenset[str]:
+    return frozenset(tokenize([FRAME_WORDS])[0])
+
+
+def _support(terms: list[str], question: set[str], source_terms: set[str]) -> float:
+    weights = [QUESTION_TERM_WEIGHT if t in question else 1.0 for t in terms]
+    total = sum(weights)
+    return sum(w for t, w in zip(terms, weights, strict=True) if t in source_terms) / total if total else 0.0
+
+
+def ground(text: str, question: str, sources: Sequence[Source]) -> str:
+    """``text`` with each sentence cited by the source that holds it and ungrounded numbers removed.
+
+    Returns "" when no sentence survives (the caller turns that into a refusal).
+    A "how many/much" question whose answer names no grounded number also gets "".
+    """
+    if not sources:
+        return text
+    q_terms = set(tokenize([question])[0])
+    src_terms = {s.n: set(tokenize([s.shown])[0]) for s in sources}
+    allowed = _numbers(question)
+    for s in sources:
+        allowed |= _numbers(s.shown)
+    years = [int(n) for n in allowed if _YEAR.fullmatch(n)]
+    if years:  # "19 December" in an article of January 2023 means December 2022: a neighbouring year is inferred
+        allowed |= {str(y) for y in range(min(years) - 1, max(years) + 2)}
+    lines: list[str] = []
+    grounded_number = False
+    for line in split_answer(text):
+        kept: list[str] = []
+        for sentence in line:
+            body = _MARKERS.sub("", sentence).strip()
+            claim = _LIST_ITEM.sub("", body) if not kept else body
+            if not re.search(r"\w", claim):
+                continue
+            numbers = _numbers(claim)
+            if numbers - allowed:
+                continue  # a figure no source gives is never shown
+            grounded_number = grounded_number or bool(numbers)
+            terms = tokenize([claim])[0]
+            novel = [t for t in terms if t not in q_terms and t not in _frame_terms()]
+            if novel and max(sum(t in st for t in novel) / len(novel) for st in src_terms.values()) < MIN_SUPPORT:
+                continue  # mostly words that no source has: not grounded
+            cited = [n for n in find_markers(sentence) if n in src_terms]
+            scores = {n: _support(terms, q_terms, t) for n, t in src_terms.items()}
+            best = max(scores, key=lambda n: (scores[n], -n))
+            if cited:
+                if scores[best] - max(scores[n] for n in cited) >= REMAP_MARGIN:
+                    cited = [best]
+            elif scores[best] >= ATTACH_MIN:
+                cited = [best]
+            kept.append(_cite(body, cited))
+        if kept:
+            lines.append(" ".join(kept))
+    if _QUANTITY_QUESTION.match(question) and not grounded_number:
+        return ""
+    return "\n".join(lines)
+
+
+def _cite(body: str, numbers: list[int]) -> str:
+    """The sentence with its marker placed before the final punctuation."""
+    if not numbers:
+        return body
+    marker = format_marker(numbers)
+    m = re.search(r"[.!?]+[\"”’)]*$", body)
+    if m:
+        return f"{body[: m.start()].rstrip()} {marker}{body[m.start() :]}"
+    return f"{body} {marker}"
+
+
+__all__ = ["Source", "ground", "split_answer"]
