@@ -18,8 +18,8 @@ from rag.citations import MarkerStreamFilter, find_markers, repair
 from rag.config import get_settings
 from rag.errors import RagError
 from rag.grounding import Source, ground
-from rag.llm import get_backend
-from rag.prompting import REFUSAL, build_request, is_refusal
+from rag.llm import LLMRequest, get_backend
+from rag.prompting import REFUSAL, SYSTEM_PROMPT, build_request, format_user, is_refusal
 from rag.retrieval import Passage, check_query, get_retriever
 
 #: passages retrieved when k is left to the prompt budget
@@ -186,6 +186,20 @@ def answer_stream(
     if abstained:
         cited = []
     yield Answer(text, cited, abstained, query, given, raw_text, name, error, ttft, time.perf_counter() - t0)
+
+
+def warm_up(backend: str | None = None) -> None:
+    """Load the model and evaluate the system prompt once, ahead of the first question.
+
+    The system prompt (rules and worked examples) is the same for every
+    question and llama.cpp keeps an evaluated prefix, so afterwards each
+    question pays only for its own sources. Meant for local backends: a
+    hosted one would bill a call.
+    """
+    llm = get_backend(backend or get_settings().backend)
+    request = LLMRequest(system=SYSTEM_PROMPT, user=format_user([], "Ready?", None), question="Ready?", max_tokens=1)
+    for _ in llm.stream(request):
+        pass
 
 
 def answer(

@@ -249,7 +249,8 @@ def format_source(n: int, passage: Passage, sentences: Sequence[str]) -> str:
 
 
 def format_user(sources: list[str], question: str, history_note: str | None) -> str:
-    parts = ["Sources:", *sources] if sources else ["Sources: (none)"]
+    parts = [f"Question to answer from these sources: {neutralise(question.strip())}"] if sources else []
+    parts += ["Sources:", *sources] if sources else ["Sources: (none)"]
     if history_note:
         # measured on the seed follow-ups: a "Follow-up question:" label made the 1.5B refuse, this wording did not
         parts.append(neutralise(history_note.strip()))

@@ -300,7 +300,7 @@ class Warmup:
         return self
 
     def _run(self) -> None:
-        from rag.llm import get_backend
+        from rag.answer import warm_up
         from rag.retrieval import get_retriever
 
         try:
@@ -309,10 +309,7 @@ class Warmup:
             self.embedder_done.set()
             if self.backend == "local":
                 self.phase = "llm"
-                llm = get_backend("local")
-                load = getattr(llm, "load", None)
-                if callable(load):
-                    load()
+                warm_up("local")
             self.phase = "ready"
         except RagError as exc:
             self.error, self.phase = str(exc), "failed"

@@ -175,3 +175,18 @@ def test_grammar_constrains_the_format(llm: LocalLLM) -> None:
     req, _ = build_request("What memorandum did Russia and Belarus sign?", EVIDENCE, budget_tokens=700, max_tokens=80)
     out = "".join(llm.stream(replace(req, grammar=True)))
     assert is_refusal(out) or (find_markers(out) and set(find_markers(out)) <= {1, 2})
+
+
+@pytest.mark.slow
+def test_warm_up_leaves_the_system_prompt_evaluated(llm: LocalLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After warm-up llama.cpp holds the system prompt, so a question only pays for its own part."""
+    import sys
+
+    from rag.prompting import SYSTEM_PROMPT
+
+    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda name=None: llm)
+    sys.modules["rag.answer"].warm_up("local")
+    llama = llm.load()
+    system = llama.tokenize(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n".encode(), add_bos=False, special=True)
+    assert llama.n_tokens > len(system)
+    assert list(llama._input_ids[: len(system)]) == system
