@@ -63,6 +63,7 @@ MAX_SENTENCE_TOKENS = 70  # longer "sentences" (menus, glued text) are cut
 MAX_SENTENCES = 8  # a sentence holding the answer was in the top 8 for 88% of seed questions
 PASSAGE_PRIOR = 0.4  # + 0.4 / (1 + retrieval rank of the sentence's passage)
 RELATIVE_DROP = 0.6  # sentences scoring this far below the best are noise, not evidence
+NEAR_DUPLICATE = 0.8  # word-set Jaccard at which two sentences count as one
 NEIGHBOURS = 2  # the sentence after each of the best two is given too
 SOURCE_HEADER_TOKENS = 30  # a <source n=.. title=.. publisher=.. date=..> fence
 
@@ -272,14 +273,14 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
     and a global cut gives the small model fewer distracting passages than
     taking the best few sentences of every passage.
     """
-    seen: set[str] = set()
+    seen: list[frozenset[str]] = []
     flat: list[str] = []
     owner: list[int] = []
     for i, p in enumerate(passages):
         for s in split_sentences(p.text):
-            key = re.sub(r"\W+", " ", s.lower()).strip()
-            if key and key not in seen:
-                seen.add(key)
+            words = frozenset(re.findall(r"\w+", s.lower()))
+            if words and not any(len(words & w) >= NEAR_DUPLICATE * len(words | w) for w in seen):
+                seen.append(words)  # scraped pages repeat their lead, often with a word changed
                 flat.append(_truncate_tokens(s, MAX_SENTENCE_TOKENS))
                 owner.append(i)
     scores = rank_sentences(question, flat) + np.array([PASSAGE_PRIOR / (1 + i) for i in owner], dtype=np.float32)

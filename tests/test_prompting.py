@@ -187,3 +187,12 @@ def test_source_text_cannot_forge_its_fence_or_chat_turns() -> None:
 )
 def test_is_refusal(text: str, expected: bool) -> None:
     assert is_refusal(text) is expected
+
+
+def test_a_lead_repeated_with_a_word_changed_is_given_once() -> None:
+    a = "The West has turned Ukraine into a bridgehead against the Union State, Lavrov during a press conference."
+    b = "The West has turned Ukraine into a bridgehead against the Union State, Lavrov said during a press conference."
+    req, _ = build_request(
+        "What has the West turned Ukraine into?", [passage(a, 0), passage(b, 1)], budget_tokens=500, max_tokens=50
+    )
+    assert req.user.count("bridgehead") == 1
