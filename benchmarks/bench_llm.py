@@ -117,7 +117,7 @@ def main() -> None:
     ap.add_argument("--models", default="qwen2.5-coder-0.5b,qwen2.5-coder-1.5b")
     ap.add_argument("--runs", type=int, default=3, help="timed runs per prompt after the first")
     ap.add_argument("--grammar", action="store_true", help="also measure GBNF-constrained decoding")
-    ap.add_argument("--budget", type=int, default=700)
+    ap.add_argument("--budget", type=int, default=Settings().prompt_budget, help="per-question prompt tokens")
     ap.add_argument("--max-tokens", type=int, default=80)
     ap.add_argument("--questions", type=int, default=len(QUESTIONS), help="how many of the built-in questions")
     ap.add_argument("--json", type=Path, help="write the results here too")
