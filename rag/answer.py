@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag.citations import MarkerStreamFilter, find_markers, repair
+from rag.citations import MarkerStreamFilter, find_markers, repair, strip_markers
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.grounding import Source, ground
+from rag.grounding import ground
 from rag.llm import LLMRequest, get_backend
 from rag.prompting import REFUSAL, SYSTEM_PROMPT, build_request, format_user, is_refusal
 from rag.retrieval import Passage, check_query, get_retriever
@@ -112,7 +112,7 @@ def _conversation_note(history: list[dict[str, str]] | None) -> str | None:
     note = f"Earlier question: {' '.join(last_user.split())}"
     last_answer = next((m["content"] for m in reversed(turns) if m["role"] == "assistant"), None)
     if last_answer:
-        words = re.sub(r"\[\d+(?:\s*[,;-]\s*\d+)*\]", "", last_answer).split()
+        words = strip_markers(last_answer).split()
         note += f"\nEarlier answer: {' '.join(words[:60])}"
     return note
 
@@ -171,8 +171,7 @@ def answer_stream(
     raw_text = "".join(raw)
     text = repair(raw_text, valid).strip()
     if text and error is None and not is_refusal(text):
-        seen = [Source(e.n, e.text, e.title, e.publisher, e.date) for e in request.evidence]
-        text = ground(text, request.question, seen) or REFUSAL
+        text = ground(text, request.question, request.evidence) or REFUSAL
     if error:
         text = (
             text + "\n\n" if text else ""

@@ -54,6 +54,11 @@ def find_markers(text: str) -> list[int]:
     return out
 
 
+def strip_markers(text: str) -> str:
+    """``text`` without any markers (and the spaces before them)."""
+    return re.sub(rf"\s*{_FULL.pattern}", "", text)
+
+
 def format_marker(numbers: Iterable[int]) -> str:
     """Canonical marker text, e.g. ``[1, 2]``; empty for no numbers."""
     nums = list(numbers)
@@ -147,4 +152,4 @@ def repair(text: str, valid: set[int] | frozenset[int]) -> str:
     return f.feed(text) + f.flush()
 
 
-__all__ = ["MarkerStreamFilter", "find_markers", "format_marker", "repair"]
+__all__ = ["MarkerStreamFilter", "find_markers", "format_marker", "repair", "strip_markers"]

@@ -176,10 +176,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     _ensure_index()
     final: Answer | None = None
+    shown: list[str] = []
     for item in answer_stream(args.question, backend=args.backend, k=args.k):
         if isinstance(item, str):
             if not args.json:
                 print(item, end="", flush=True)
+                shown.append(item)
         else:
             final = item
     assert final is not None
@@ -187,6 +189,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(final.to_json(), indent=2, ensure_ascii=False))
         return 0
     print()
+    if "".join(shown).strip() != final.text:  # grounding re-pointed a citation or dropped a sentence
+        print(f"checked against the sources: {final.text}")
     if final.query != " ".join(args.question.split()):
         print(f"(searched for: {final.query})")
     if final.error:

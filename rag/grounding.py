@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.citations import find_markers, format_marker
+from rag.citations import find_markers, format_marker, strip_markers
 from rag.lexical import tokenize
+from rag.llm import Evidence
 from rag.prompting import human_date
 
 #: a sentence's best source must beat its cited one by this share of its words to take the citation over
@@ -30,7 +30,6 @@ MIN_SUPPORT = 0.5
 FRAME_WORDS = "according to the sources source yes no said says say stated noted added claimed reported told"
 QUESTION_TERM_WEIGHT = 0.3  # words copied from the question say little about which source answered it
 
-_MARKERS = re.compile(r"\s*\[\s*\d{1,3}(?:\s*[,;\-\u2013]\s*\d{1,3})*\s*\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z0-9\"“(])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
@@ -41,20 +40,10 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 
 
-@dataclass(frozen=True)
-class Source:
-    """What the model saw as one numbered source: its header fields and text."""
-
-    n: int
-    text: str
-    title: str | None = None
-    publisher: str | None = None
-    date: str | None = None
-
-    @property
-    def shown(self) -> str:
-        day = human_date(self.date) if self.date else None
-        return " ".join(x for x in (self.title, self.publisher, self.date, day, self.text) if x)
+def shown(e: Evidence) -> str:
+    """A source as the model saw it: header fields (with the written-out date) and text."""
+    day = human_date(e.date) if e.date else None
+    return " ".join(x for x in (e.title, e.publisher, e.date, day, e.text) if x)
 
 
 def split_answer(text: str) -> list[list[str]]:
@@ -99,7 +88,7 @@ def _support(terms: list[str], question: set[str], source_terms: set[str]) -> fl
     return sum(w for t, w in zip(terms, weights, strict=True) if t in source_terms) / total if total else 0.0
 
 
-def ground(text: str, question: str, sources: Sequence[Source]) -> str:
+def ground(text: str, question: str, sources: Sequence[Evidence]) -> str:
     """``text`` with each sentence cited by the source that holds it and ungrounded numbers removed.
 
     Returns "" when no sentence survives (the caller turns that into a refusal).
@@ -108,10 +97,10 @@ def ground(text: str, question: str, sources: Sequence[Source]) -> str:
     if not sources:
         return text
     q_terms = set(tokenize([question])[0])
-    src_terms = {s.n: set(tokenize([s.shown])[0]) for s in sources}
+    src_terms = {s.n: set(tokenize([shown(s)])[0]) for s in sources}
     allowed = _numbers(question)
     for s in sources:
-        allowed |= _numbers(s.shown)
+        allowed |= _numbers(shown(s))
     years = [int(n) for n in allowed if _YEAR.fullmatch(n)]
     if years:  # "19 December" in an article of January 2023 means December 2022: a neighbouring year is inferred
         allowed |= {str(y) for y in range(min(years) - 1, max(years) + 2)}
@@ -120,7 +109,7 @@ def ground(text: str, question: str, sources: Sequence[Source]) -> str:
     for line in split_answer(text):
         kept: list[str] = []
         for sentence in line:
-            body = _MARKERS.sub("", sentence).strip()
+            body = strip_markers(sentence).strip()
             claim = _LIST_ITEM.sub("", body) if not kept else body
             if not re.search(r"\w", claim):
                 continue
@@ -159,4 +148,4 @@ def _cite(body: str, numbers: list[int]) -> str:
     return f"{body} {marker}"
 
 
-__all__ = ["Source", "ground", "split_answer"]
+__all__ = ["ground", "shown", "split_answer"]

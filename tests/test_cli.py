@@ -91,3 +91,37 @@ def test_remove_forgets_a_path(tmp_path: Path) -> None:
     assert out.returncode == 0 and "removed 1 documents" in out.stdout
     missing = rag("remove", str(tmp_path / "nothing"), index=index)
     assert missing.returncode == 2 and "not in the index" in missing.stderr
+
+
+CITATION_FIELDS = {"n", "source", "title", "publisher", "date", "url", "text"}
+
+
+def test_ask_json_gives_the_answer_its_citations_and_abstained(index: Path) -> None:
+    out = rag("ask", "What memorandum did Russia and Belarus sign?", "--backend", "extractive", "--json", index=index)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {"answer", "citations", "abstained"} <= set(data)
+    assert "biological security" in data["answer"] and data["abstained"] is False
+    assert data["citations"] and all(set(c) >= CITATION_FIELDS for c in data["citations"])
+    assert all(f"[{c['n']}]" in data["answer"] for c in data["citations"])
+
+
+def test_ask_prints_the_answer_then_its_sources(index: Path) -> None:
+    out = rag("ask", "What memorandum did Russia and Belarus sign?", "--backend", "extractive", index=index)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert "biological security" in lines[0]
+    assert any(line.startswith("[1] ") or line.startswith("[2] ") for line in lines[1:])
+
+
+def test_ask_off_topic_abstains(index: Path) -> None:
+    out = rag("ask", "What is the best recipe for banana bread?", "--backend", "extractive", "--json", index=index)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["abstained"] is True and data["citations"] == []
+
+
+def test_ask_with_an_unknown_backend_is_one_line(index: Path) -> None:
+    out = rag("ask", "Who met Lavrov?", "--backend", "nosuch", index=index)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "nosuch" in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -5,24 +5,25 @@ from __future__ import annotations
 
 import pytest
 
-from rag.grounding import Source, ground, split_answer
+from rag.grounding import ground, split_answer
+from rag.llm import Evidence
 
 SOURCES = [
-    Source(
+    Evidence(
         1,
         "Lavrov will come to Minsk on 19 January. He was last in Belarus on 19 December.",
         "Lavrov to visit",
         "Ukrainska Pravda",
         "2023-01-18",
     ),
-    Source(
+    Evidence(
         2,
         "Russia and Belarus signed a memorandum on strengthening biological security.",
         "Talks in Minsk",
         "RT",
         "2023-01-19",
     ),
-    Source(3, "Lukashenko said the two presidents met ten times last year.", None, "president.gov.by", None),
+    Evidence(3, "Lukashenko said the two presidents met ten times last year.", None, "president.gov.by", None),
 ]
 
 
