@@ -1,10 +1,13 @@
-"""The grounded prompt: tight, numbered, delimited evidence plus short rules.
+"""The grounded prompt: a fixed system prompt with worked examples, then tight, numbered, delimited evidence.
 
-Measured here (see NOTES): sending only the most relevant sentences of each
-passage (~350 evidence tokens) instead of whole chunks cut time to first token
-about threefold and raised accuracy; ranking sentences by cosine plus half a
-normalised BM25 score found the answer far more often than cosine alone; a
-full-sentence refusal avoided the small models refusing answerable questions.
+Measured here (see NOTES and the README): sending only the most relevant
+sentences instead of whole chunks cut time to first token about threefold
+and raised accuracy; ranking sentences by cosine plus half a normalised BM25
+score found the answer far more often than cosine alone, and ranking the
+sentences of all passages together with a prior for the passage's rank did
+better still; a full-sentence refusal avoided the small models refusing
+answerable questions; worked examples in the system prompt cost nothing
+after the first question because llama.cpp keeps the evaluated prefix.
 Passage text is untrusted data: it is fenced in ``<source>`` tags that the
 text itself cannot forge, and the model is told not to obey it.
 """
