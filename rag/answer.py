@@ -18,8 +18,8 @@ from rag.citations import MarkerStreamFilter, find_markers, repair, strip_marker
 from rag.config import get_settings
 from rag.errors import RagError
 from rag.grounding import ground
-from rag.llm import LLMRequest, get_backend
-from rag.prompting import REFUSAL, SYSTEM_PROMPT, build_request, format_user, is_refusal
+from rag.llm import get_backend
+from rag.prompting import REFUSAL, build_request, is_refusal
 from rag.retrieval import Passage, check_query, get_retriever
 
 #: passages retrieved when k is left to the prompt budget
@@ -196,7 +196,7 @@ def warm_up(backend: str | None = None) -> None:
     hosted one would bill a call.
     """
     llm = get_backend(backend or get_settings().backend)
-    request = LLMRequest(system=SYSTEM_PROMPT, user=format_user([], "Ready?", None), question="Ready?", max_tokens=1)
+    request, _ = build_request("Ready?", [], budget_tokens=get_settings().prompt_budget, max_tokens=1)
     for _ in llm.stream(request):
         pass
 

@@ -97,10 +97,9 @@ def ground(text: str, question: str, sources: Sequence[Evidence]) -> str:
     if not sources:
         return text
     q_terms = set(tokenize([question])[0])
-    src_terms = {s.n: set(tokenize([shown(s)])[0]) for s in sources}
-    allowed = _numbers(question)
-    for s in sources:
-        allowed |= _numbers(shown(s))
+    texts = {s.n: shown(s) for s in sources}
+    src_terms = {n: set(terms) for n, terms in zip(texts, tokenize(list(texts.values())), strict=True)}
+    allowed = _numbers(question).union(*(_numbers(t) for t in texts.values()))
     years = [int(n) for n in allowed if _YEAR.fullmatch(n)]
     if years:  # "19 December" in an article of January 2023 means December 2022: a neighbouring year is inferred
         allowed |= {str(y) for y in range(min(years) - 1, max(years) + 2)}

@@ -288,6 +288,7 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
                 owner.append(i)
     scores = rank_sentences(question, flat) + np.array([PASSAGE_PRIOR / (1 + i) for i in owner], dtype=np.float32)
     picked: list[int] = []
+    fenced: set[int] = set()  # passages that already have a <source> header in the prompt
     used = 0.0
     ranked_picks = 0
     order = [int(i) for i in np.argsort(-scores, kind="stable")]
@@ -300,10 +301,11 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
     for i, neighbour in candidates:
         if i in picked:
             continue
-        cost = count_tokens(flat[i]) + SOURCE_HEADER_TOKENS * (owner[i] not in {owner[j] for j in picked})
+        cost = count_tokens(flat[i]) + SOURCE_HEADER_TOKENS * (owner[i] not in fenced)
         if picked and (used + cost > budget or (scores[i] < floor and not neighbour)):
             continue
         picked.append(i)
+        fenced.add(owner[i])
         used += cost
         ranked_picks += not neighbour
         if ranked_picks >= MAX_SENTENCES:
