@@ -17,9 +17,9 @@ from typing import Any
 from rag.citations import MarkerStreamFilter, find_markers, repair, strip_markers
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.grounding import ground
-from rag.llm import get_backend
-from rag.prompting import REFUSAL, build_request, is_refusal
+from rag.grounding import ground, shortfall
+from rag.llm import LLM, LLMRequest, get_backend
+from rag.prompting import REFUSAL, build_request, is_refusal, second_look
 from rag.retrieval import Passage, check_query, get_retriever
 
 #: passages retrieved when k is left to the prompt budget
@@ -171,7 +171,15 @@ def answer_stream(
     raw_text = "".join(raw)
     text = repair(raw_text, valid).strip()
     if text and error is None and not is_refusal(text):
-        text = ground(text, request.question, request.evidence) or REFUSAL
+        reason = shortfall(text, request.question)
+        if reason:
+            try:
+                text, retry_raw = _second_attempt(llm, request, text, reason)
+                raw_text += "\n\n" + retry_raw
+            except RagError as exc:
+                error = str(exc)
+        if not is_refusal(text):
+            text = ground(text, request.question, request.evidence) or REFUSAL
     if error:
         text = (
             text + "\n\n" if text else ""
@@ -185,6 +193,19 @@ def answer_stream(
     if abstained:
         cited = []
     yield Answer(text, cited, abstained, query, given, raw_text, name, error, ttft, time.perf_counter() - t0)
+
+
+def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -> tuple[str, str]:
+    """(answer, raw output) of one more attempt at an answer that echoed the question or named no one.
+
+    An answer that still only repeats the question states nothing the sources
+    hold, so it becomes the refusal; a second role-not-name answer is kept.
+    """
+    raw = "".join(llm.stream(second_look(request, reason)))
+    text = repair(raw, request.valid_citations).strip()
+    if not text or is_refusal(text) or shortfall(text, request.question) == "echo":
+        return REFUSAL, raw
+    return text, raw
 
 
 def warm_up(backend: str | None = None) -> None:

@@ -124,6 +124,45 @@ def test_an_llm_that_times_out_gives_a_message_and_keeps_the_sources(
     assert not result.abstained
 
 
+class Scripted:
+    """Replays fixed model outputs: what is under test is the pipeline's second attempt, not a model."""
+
+    name = "scripted"
+    context_window = 4096
+
+    def __init__(self, *outputs: str) -> None:
+        self.outputs = list(outputs)
+        self.requests: list[Any] = []
+
+    def stream(self, request: Any) -> Iterator[str]:
+        self.requests.append(request)
+        yield self.outputs.pop(0)
+
+
+ECHO = "Russia and Belarus signed a memorandum when Lavrov met Aleinik in January 2023 [1]."
+
+
+def test_an_answer_that_only_repeats_the_question_gets_a_second_attempt(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm = Scripted(ECHO, "They signed a memorandum on biological security [1].")
+    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    result = answer(MEMORANDUM)
+    first, second = llm.requests
+    assert second.user.startswith(first.user) and second.user != first.user  # same prefix, a hint appended
+    assert "biological security" in result.text and not result.abstained and result.citations
+    assert ECHO in result.raw_text  # both raw outputs are kept for the validity measure
+
+
+def test_an_answer_that_still_repeats_the_question_is_a_refusal(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm = Scripted(ECHO, ECHO)
+    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    result = answer(MEMORANDUM)
+    assert result.abstained and result.text == REFUSAL and result.citations == []
+
+
 @pytest.mark.slow
 def test_the_local_model_answers_with_a_valid_citation(seeded_settings: config.Settings) -> None:
     result = answer(MEMORANDUM, backend="local")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.grounding import ground, split_answer
+from rag.grounding import ground, shortfall, split_answer
 from rag.llm import Evidence
 
 SOURCES = [
@@ -109,3 +109,28 @@ def test_a_quotation_is_one_sentence() -> None:
     text = 'Lukashenko said: "One more year is over. We will stand our ground." [3]'
     assert split_answer(text) == [[text]]
     assert split_answer('He said "It is over." Then he left [1].') == [['He said "It is over."', "Then he left [1]."]]
+
+
+@pytest.mark.parametrize(
+    "question, text, reason",
+    [
+        (
+            "What did Lavrov accuse the West of giving Moscow in June 2024?",
+            "Lavrov accused the West of giving Moscow in June 2024 [1].",
+            "echo",
+        ),
+        ("What did Lavrov accuse the West of giving Moscow?", "Lavrov accused the West of an ultimatum [1].", None),
+        ("Is Moscow negotiating secretly with the West?", "Moscow is negotiating secretly with the West [1].", "echo"),
+        ("Is Moscow negotiating secretly with the West?", "No, Lavrov said Moscow is not negotiating [1].", None),
+        ("Who said the attempts had failed?", "The Belarusian leader said the attempts had failed [1].", "no name"),
+        ("Who said the attempts had failed?", "The Russian Foreign Minister said so [1].", "no name"),
+        ("Who said the attempts had failed?", "Russia’s foreign minister said so [1].", "no name"),
+        ("Who said the attempts had failed?", "Lukashenko said the attempts had failed [1].", None),
+        ("Who said the attempts had failed?", "According to BelTA, Aleksandr Lukashenko did [1].", None),
+        ("Which illusions should NATO abandon?", "Colonial illusions, Lavrov said [1].", None),
+    ],
+)
+def test_an_answer_that_only_restates_the_question_or_names_a_role_falls_short(
+    question: str, text: str, reason: str | None
+) -> None:
+    assert shortfall(text, question) == reason

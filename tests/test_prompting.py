@@ -20,6 +20,7 @@ from rag.prompting import (
     human_date,
     is_refusal,
     neutralise,
+    second_look,
     split_sentences,
 )
 from rag.retrieval import Passage
@@ -196,3 +197,32 @@ def test_a_lead_repeated_with_a_word_changed_is_given_once() -> None:
         "What has the West turned Ukraine into?", [passage(a, 0), passage(b, 1)], budget_tokens=500, max_tokens=50
     )
     assert req.user.count("bridgehead") == 1
+
+
+def test_a_second_look_adds_a_hint_after_the_question_and_keeps_the_prompt_prefix() -> None:
+    req, _ = build_request(
+        "What did Lavrov accuse the West of?",
+        [passage("Lavrov accused the West of an ultimatum.")],
+        budget_tokens=500,
+        max_tokens=50,
+    )
+    again = second_look(req, "echo")
+    assert again.user.startswith(req.user)  # llama.cpp reuses the evaluated prefix
+    assert again.system == req.system and again.evidence == req.evidence
+    assert "Do not repeat the question" in again.user[len(req.user) :]
+    assert "person's name" in second_look(req, "no name").user
+
+
+def test_the_sentence_before_the_best_match_comes_along() -> None:
+    text = (
+        "We are making good progress in import substitution. "
+        "President Putin and I start almost all meetings with this matter. Journalists waited outside. "
+        "The weather in Minsk was cold. Tickets for the football final went on sale."
+    )
+    req, _ = build_request(
+        "Which matter do Putin and Lukashenko start almost all meetings with?",
+        [passage(text)],
+        budget_tokens=500,
+        max_tokens=50,
+    )
+    assert "import substitution" in req.evidence[0].text  # "this matter" points back
