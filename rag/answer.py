@@ -8,6 +8,7 @@ model was actually given.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from rag.grounding import ground, shortfall
 from rag.llm import LLM, LLMRequest, get_backend
 from rag.prompting import REFUSAL, build_request, is_refusal, second_look
 from rag.retrieval import Passage, check_query, get_retriever
+
+log = logging.getLogger(__name__)
 
 #: passages retrieved when k is left to the prompt budget
 MAX_PASSAGES = 8
@@ -173,11 +176,8 @@ def answer_stream(
     if text and error is None and not is_refusal(text):
         reason = shortfall(text, request.question)
         if reason:
-            try:
-                text, retry_raw = _second_attempt(llm, request, text, reason)
-                raw_text += "\n\n" + retry_raw
-            except RagError as exc:
-                error = str(exc)
+            text, retry_raw = _second_attempt(llm, request, text, reason)
+            raw_text += "\n\n" + retry_raw
         if not is_refusal(text):
             text = ground(text, request.question, request.evidence) or REFUSAL
     if error:
@@ -196,15 +196,22 @@ def answer_stream(
 
 
 def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -> tuple[str, str]:
-    """(answer, raw output) of one more attempt at an answer that echoed the question or named no one.
+    """(answer, raw output) after one more attempt at an answer that echoed the question or named no one.
 
-    An answer that still only repeats the question states nothing the sources
-    hold, so it becomes the refusal; a second role-not-name answer is kept.
+    An answer that only repeats the question states nothing the sources
+    hold, so if the retry fails too the reader gets the refusal; a role
+    instead of a name is still an answer, so then the first one stands. A
+    backend error here is logged, not shown: the first call worked.
     """
-    raw = "".join(llm.stream(second_look(request, reason)))
+    fallback = REFUSAL if reason == "echo" else previous
+    try:
+        raw = "".join(llm.stream(second_look(request, reason)))
+    except RagError as exc:
+        log.warning("second attempt failed: %s", exc)
+        return fallback, ""
     text = repair(raw, request.valid_citations).strip()
     if not text or is_refusal(text) or shortfall(text, request.question) == "echo":
-        return REFUSAL, raw
+        return fallback, raw
     return text, raw
 
 

@@ -60,6 +60,12 @@ Answer: According to the ministry, they signed a fisheries agreement [2].
 Question: How many people work at the port?
 Answer: {REFUSAL}"""
 
+#: what a second attempt is told, by the reason :func:`rag.grounding.shortfall` gives
+SECOND_LOOK = {
+    "echo": "Do not repeat the question: answer with the specific words from the sources that it asks for.",
+    "no name": "Give the person's name as written in the sources.",
+}
+
 LEXICAL_WEIGHT = 0.5  # cosine + 0.5 x normalised BM25 (NOTES)
 SAFETY_FACTOR = 1.15  # cl100k undercounts Qwen's tokenizer on some text; measured <= ~1.1 on seeds
 TEMPLATE_TOKENS = 24  # chat-template wrapping of two messages plus the assistant header
@@ -298,10 +304,10 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
     candidates: list[tuple[int, bool]] = []  # (sentence, is a neighbour)
     for rank, i in enumerate(order):
         candidates.append((i, False))
-        if rank < PREVIOUS and i > 0 and owner[i - 1] == owner[i]:
-            candidates.append((i - 1, True))
         if rank < NEIGHBOURS and i + 1 < len(flat) and owner[i + 1] == owner[i]:
             candidates.append((i + 1, True))  # the answer often sits in the sentence after the best match
+        if rank < PREVIOUS and i > 0 and owner[i - 1] == owner[i]:
+            candidates.append((i - 1, True))
     for i, neighbour in candidates:
         if i in picked:
             continue
@@ -335,13 +341,15 @@ def build_request(
     ``budget_tokens`` bounds the per-question part of the prompt (sources,
     history note, question): the system prompt is the same for every
     question, so llama.cpp keeps it evaluated and only this part costs time
-    to first token. With ``context_window`` the whole prompt also stays within
-    ``context_window - max_tokens``. Estimates carry a safety margin over
-    cl100k; the lowest-ranked passages are dropped first to fit.
+    to first token. With ``context_window`` the whole prompt, plus room for
+    a :func:`second_look` hint, also stays within ``context_window -
+    max_tokens``. Estimates carry a safety margin over cl100k; the
+    lowest-ranked passages are dropped first to fit.
     """
     limit = budget_tokens
     if context_window is not None:
-        limit = min(limit, context_window - max_tokens - estimate_prompt_tokens(SYSTEM_PROMPT, ""))
+        second_look_room = max(estimate_user_tokens(f" ({hint})") for hint in SECOND_LOOK.values())
+        limit = min(limit, context_window - max_tokens - estimate_prompt_tokens(SYSTEM_PROMPT, "") - second_look_room)
     fixed = estimate_user_tokens(format_user([], question, history_note))
     if fixed > limit:
         raise InputError("the question is too long for the model's context; please shorten it")
@@ -357,13 +365,6 @@ def build_request(
         kept.pop()  # lowest-ranked passage goes first
     given = [p for p, _ in kept]
     return _request(question, given, [s for _, s in kept], history_note, max_tokens, grammar), given
-
-
-#: what a second attempt is told, by the reason :func:`rag.grounding.shortfall` gives
-SECOND_LOOK = {
-    "echo": "Do not repeat the question: answer with the specific words from the sources that it asks for.",
-    "no name": "Give the person's name as written in the sources.",
-}
 
 
 def second_look(request: LLMRequest, reason: str) -> LLMRequest:

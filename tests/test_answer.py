@@ -16,6 +16,7 @@ from rag import Answer, answer, answer_stream, config, retrieval
 from rag import answer as answer_fn
 from rag.answer import resolve_query
 from rag.citations import find_markers
+from rag.errors import BackendError
 from rag.indexing import Indexer
 from rag.prompting import REFUSAL
 
@@ -161,6 +162,32 @@ def test_an_answer_that_still_repeats_the_question_is_a_refusal(
     monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
     result = answer(MEMORANDUM)
     assert result.abstained and result.text == REFUSAL and result.citations == []
+
+
+def test_a_role_for_a_who_question_is_kept_when_the_second_attempt_has_nothing_better(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    role = "The Belarusian foreign minister signed it with Lavrov [1]."
+    llm = Scripted(role, REFUSAL)
+    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    result = answer("Who signed the memorandum on biological security with Lavrov?")
+    assert len(llm.requests) == 2 and "person's name" in llm.requests[1].user
+    assert "foreign minister" in result.text and not result.abstained
+
+
+def test_a_second_attempt_that_fails_is_not_shown_as_a_model_failure(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class FailsSecond(Scripted):
+        def stream(self, request: Any) -> Iterator[str]:
+            if self.requests:
+                raise BackendError("HTTP 503 from the model server")
+            yield from super().stream(request)
+
+    llm = FailsSecond(ECHO)
+    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    result = answer(MEMORANDUM)
+    assert result.error is None and result.abstained and result.text == REFUSAL
 
 
 @pytest.mark.slow
