@@ -167,10 +167,10 @@ def test_an_answer_that_still_repeats_the_question_is_a_refusal(
 def test_a_role_for_a_who_question_is_kept_when_the_second_attempt_has_nothing_better(
     seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    role = "The Belarusian foreign minister signed it with Lavrov [1]."
+    role = "Russia's foreign minister said so at a press conference [1]."
     llm = Scripted(role, REFUSAL)
     monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
-    result = answer("Who signed the memorandum on biological security with Lavrov?")
+    result = answer("Who said the West has turned Ukraine into a bridgehead against the Union State?")
     assert len(llm.requests) == 2 and "person's name" in llm.requests[1].user
     assert "foreign minister" in result.text and not result.abstained
 
