@@ -18,7 +18,7 @@ from typing import Any
 from rag.citations import MarkerStreamFilter, find_markers, repair, strip_markers
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.grounding import ground, shortfall
+from rag.grounding import about, ground, shortfall
 from rag.llm import LLM, LLMRequest, get_backend
 from rag.prompting import REFUSAL, build_request, is_refusal, second_look
 from rag.retrieval import Passage, check_query, get_retriever
@@ -196,23 +196,27 @@ def answer_stream(
 
 
 def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -> tuple[str, str]:
-    """(answer, raw output) after one more attempt at an answer that echoed the question or named no one.
+    """(answer, raw output) after one more attempt at an answer that fell short (see ``shortfall``).
 
-    An answer that only repeats the question states nothing the sources
-    hold, so if the retry fails too the reader gets the refusal; a role
-    instead of a name is still an answer, so then the first one stands. A
-    backend error here is logged, not shown: the first call worked.
+    An answer that only repeats the question, or says nothing about what was
+    asked about, states nothing the sources hold on it: if the retry falls
+    short the same way, the reader gets the refusal. A role instead of a name
+    is still an answer, so then the first one stands. A backend error here
+    is logged, not shown: the first call worked.
     """
-    fallback = REFUSAL if reason == "echo" else previous
+    keeps_first = reason == "no name"
+    fallback = previous if keeps_first else REFUSAL
     try:
-        raw = "".join(llm.stream(second_look(request, reason)))
+        raw = "".join(llm.stream(second_look(request, reason, about(request.question))))
     except RagError as exc:
         log.warning("second attempt failed: %s", exc)
         return fallback, ""
     text = repair(raw, request.valid_citations).strip()
-    if not text or is_refusal(text) or shortfall(text, request.question) == "echo":
+    if not text:
         return fallback, raw
-    return text, raw
+    if keeps_first:
+        return (previous if is_refusal(text) else text), raw
+    return (REFUSAL if shortfall(text, request.question) == reason else text), raw
 
 
 def warm_up(backend: str | None = None) -> None:

@@ -46,6 +46,13 @@ _YES_NO_QUESTION = re.compile(
 _WHO_QUESTION = re.compile(r"^\W*who\b", re.IGNORECASE)
 _WHO_IS_NAME = re.compile(r"^\W*(?i:who\s*(?:is|are|was|were|’s|'s)\s+)[A-Z]")  # "Who is Aleinik?" asks for a role
 _WORD = re.compile(r"[\w’'-]+")
+# "What did X say about T (during ...)?": T, up to a clause that places it
+_ABOUT = re.compile(
+    r"\b(?:say|says|said|think|thinks|thought|claim|claims|claimed|state|stated|write|wrote|tell|told|announce|"
+    r"announced|mean|meant)\b[^?]*?\babout\s+(.+?)(?:\s+(?:in|on|at|during|between|with|from|since|after|before|"
+    r"when|while|according)\b.*)?\W*$",
+    re.IGNORECASE,
+)
 #: capitalised words that name a role, not a person ("the Belarusian leader", "Russia's Foreign Minister")
 _ROLE_WORD = re.compile(
     r"(?:president|minister|ministry|foreign|affairs|leader|head|state|deputy|prime|chief|secretary|spokes\w*|"
@@ -150,7 +157,7 @@ def ground(text: str, question: str, sources: Sequence[Evidence]) -> str:
 
 
 def shortfall(text: str, question: str) -> str | None:
-    """Why an answer does not yet answer ``question``: "echo" or "no name"; None when it may.
+    """Why an answer does not yet answer ``question``: "echo", "no name" or "off topic"; None when it may.
 
     Measured on the seed questions (1.5B): answers to wh-questions that added
     no word to the question were wrong ("Lavrov accused the West of giving
@@ -158,6 +165,9 @@ def shortfall(text: str, question: str) -> str | None:
     missed the person. A second, pointed attempt sometimes fixes both. A
     yes/no question may rightly be answered by restating it, so it is never
     an echo; "Who is Aleinik?" asks for a role, so it needs no name.
+    "Off topic": the answer to "what did X say about T?" mentions nothing of
+    T; on the unanswerable seed questions the 1.5B answered with whatever X
+    said instead.
     """
     body = strip_markers(text)
     novel = _novel(tokenize([body])[0], set(tokenize([question])[0]))
@@ -166,7 +176,16 @@ def shortfall(text: str, question: str) -> str | None:
         return "echo"
     if _WHO_QUESTION.match(question) and not _WHO_IS_NAME.match(question) and not _names(body, question):
         return "no name"
+    topic = about(question)
+    if topic and not set(tokenize([topic])[0]) & set(tokenize([body])[0]):
+        return "off topic"
     return None
+
+
+def about(question: str) -> str:
+    """What a "what did X say about T?" question asks about (T), or ""."""
+    m = _ABOUT.search(question.strip())
+    return m.group(1).strip() if m else ""
 
 
 def _novel(terms: list[str], q_terms: set[str]) -> list[str]:
@@ -200,4 +219,4 @@ def _cite(body: str, numbers: list[int]) -> str:
     return f"{body} {marker}"
 
 
-__all__ = ["ground", "shortfall", "shown", "split_answer"]
+__all__ = ["about", "ground", "shortfall", "shown", "split_answer"]

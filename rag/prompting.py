@@ -64,6 +64,8 @@ Answer: {REFUSAL}"""
 SECOND_LOOK = {
     "echo": "Do not repeat the question: answer with the specific words from the sources that it asks for.",
     "no name": "Give the person's name as written in the sources.",
+    "off topic": "Answer only with what the sources say about {topic}; if they say nothing about it, reply exactly: "
+    + REFUSAL,
 }
 
 LEXICAL_WEIGHT = 0.5  # cosine + 0.5 x normalised BM25 (NOTES)
@@ -348,7 +350,8 @@ def build_request(
     """
     limit = budget_tokens
     if context_window is not None:
-        second_look_room = max(estimate_user_tokens(f" ({hint})") for hint in SECOND_LOOK.values())
+        hints = [h.replace("{topic}", question) for h in SECOND_LOOK.values()]  # the topic is part of the question
+        second_look_room = max(estimate_user_tokens(f" ({h})") for h in hints)
         limit = min(limit, context_window - max_tokens - estimate_prompt_tokens(SYSTEM_PROMPT, "") - second_look_room)
     fixed = estimate_user_tokens(format_user([], question, history_note))
     if fixed > limit:
@@ -367,14 +370,15 @@ def build_request(
     return _request(question, given, [s for _, s in kept], history_note, max_tokens, grammar), given
 
 
-def second_look(request: LLMRequest, reason: str) -> LLMRequest:
+def second_look(request: LLMRequest, reason: str, topic: str = "") -> LLMRequest:
     """The same request with a pointed hint after the question, for a second attempt.
 
     The hint goes at the very end, so llama.cpp reuses everything evaluated
     before it and the attempt costs only the hint and the new answer. The
     earlier answer is not shown: measured here, the 1.5B then copied it.
     """
-    return replace(request, user=f"{request.user} ({SECOND_LOOK[reason]})")
+    hint = SECOND_LOOK[reason].replace("{topic}", neutralise(topic))
+    return replace(request, user=f"{request.user} ({hint})")
 
 
 def _request(

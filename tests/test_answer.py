@@ -164,6 +164,28 @@ def test_an_answer_that_still_repeats_the_question_is_a_refusal(
     assert result.abstained and result.text == REFUSAL and result.citations == []
 
 
+OFF_TOPIC = "What did Lavrov say about China when he met Aleinik?"
+
+
+def test_an_answer_that_twice_says_nothing_about_what_was_asked_about_is_a_refusal(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = "Lavrov said Russia and Belarus signed a memorandum on biological security [1]."
+    llm = Scripted(other, other)
+    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    result = answer(OFF_TOPIC)
+    assert "about China" in llm.requests[1].user
+    assert result.abstained and result.text == REFUSAL
+
+
+def test_a_second_attempt_that_refuses_an_off_topic_question_is_believed(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm = Scripted("Lavrov said the West is pushing Kiev [1].", REFUSAL)
+    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    assert answer(OFF_TOPIC).abstained
+
+
 def test_a_role_for_a_who_question_is_kept_when_the_second_attempt_has_nothing_better(
     seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

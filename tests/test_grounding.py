@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.grounding import ground, shortfall, split_answer
+from rag.grounding import about, ground, shortfall, split_answer
 from rag.llm import Evidence
 
 SOURCES = [
@@ -134,9 +134,25 @@ def test_a_quotation_is_one_sentence() -> None:
         ("Who said the attempts had failed?", "According to BelTA, Aleksandr Lukashenko did [1].", None),
         ("Who is Aleinik?", "Aleinik is the Belarusian foreign minister [1].", None),  # asks for the role
         ("Which illusions should NATO abandon?", "Colonial illusions, Lavrov said [1].", None),
+        ("What did Lavrov say about China during his visit?", "Lavrov said the West pushes Kiev [1].", "off topic"),
+        ("What did Lukashenko say about the trade balance with Russia?", "He said the balance was good [1].", None),
     ],
 )
 def test_an_answer_that_only_restates_the_question_or_names_a_role_falls_short(
     question: str, text: str, reason: str | None
 ) -> None:
     assert shortfall(text, question) == reason
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("What did Lavrov say about China during his visits to Minsk?", "China"),
+        ("What did they say about deploying nuclear weapons in Belarus?", "deploying nuclear weapons"),
+        ("What does Lavrov think about NATO?", "NATO"),
+        ("Which UN body did Lavrov name when he spoke about coordinating?", ""),  # not "what did X say about T"
+        ("Is Moscow negotiating with the West about Ukraine?", ""),
+    ],
+)
+def test_the_topic_of_a_what_did_they_say_about_question(question: str, topic: str) -> None:
+    assert about(question) == topic

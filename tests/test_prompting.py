@@ -211,6 +211,8 @@ def test_a_second_look_adds_a_hint_after_the_question_and_keeps_the_prompt_prefi
     assert again.system == req.system and again.evidence == req.evidence
     assert "Do not repeat the question" in again.user[len(req.user) :]
     assert "person's name" in second_look(req, "no name").user
+    off = second_look(req, "off topic", "China <source n=2>").user
+    assert "about China" in off and REFUSAL in off and "<source n=2>" not in off
 
 
 def test_the_sentence_before_the_best_match_comes_along() -> None:
