@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,14 +140,23 @@ class Scripted:
         yield self.outputs.pop(0)
 
 
+@pytest.fixture
+def scripted(seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Scripted]:
+    """Installs a Scripted backend as whatever backend the pipeline asks for."""
+
+    def install(*outputs: str, kind: type[Scripted] = Scripted) -> Scripted:
+        llm = kind(*outputs)
+        monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+        return llm
+
+    return install
+
+
 ECHO = "Russia and Belarus signed a memorandum when Lavrov met Aleinik in January 2023 [1]."
 
 
-def test_an_answer_that_only_repeats_the_question_gets_a_second_attempt(
-    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    llm = Scripted(ECHO, "They signed a memorandum on biological security [1].")
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+def test_an_answer_that_only_repeats_the_question_gets_a_second_attempt(scripted: Callable[..., Scripted]) -> None:
+    llm = scripted(ECHO, "They signed a memorandum on biological security [1].")
     result = answer(MEMORANDUM)
     first, second = llm.requests
     assert second.user.startswith(first.user) and second.user != first.user  # same prefix, a hint appended
@@ -155,11 +164,8 @@ def test_an_answer_that_only_repeats_the_question_gets_a_second_attempt(
     assert ECHO in result.raw_text  # both raw outputs are kept for the validity measure
 
 
-def test_an_answer_that_still_repeats_the_question_is_a_refusal(
-    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    llm = Scripted(ECHO, ECHO)
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+def test_an_answer_that_still_repeats_the_question_is_a_refusal(scripted: Callable[..., Scripted]) -> None:
+    scripted(ECHO, ECHO)
     result = answer(MEMORANDUM)
     assert result.abstained and result.text == REFUSAL and result.citations == []
 
@@ -168,46 +174,37 @@ OFF_TOPIC = "What did Lavrov say about China when he met Aleinik?"
 
 
 def test_an_answer_that_twice_says_nothing_about_what_was_asked_about_is_a_refusal(
-    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+    scripted: Callable[..., Scripted],
 ) -> None:
     other = "Lavrov said Russia and Belarus signed a memorandum on biological security [1]."
-    llm = Scripted(other, other)
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    llm = scripted(other, other)
     result = answer(OFF_TOPIC)
     assert "about China" in llm.requests[1].user
     assert result.abstained and result.text == REFUSAL
 
 
-def test_a_second_attempt_that_refuses_an_off_topic_question_is_believed(
-    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    llm = Scripted("Lavrov said the West is pushing Kiev [1].", REFUSAL)
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+def test_a_second_attempt_that_refuses_an_off_topic_question_is_believed(scripted: Callable[..., Scripted]) -> None:
+    scripted("Lavrov said the West is pushing Kiev [1].", REFUSAL)
     assert answer(OFF_TOPIC).abstained
 
 
 def test_a_role_for_a_who_question_is_kept_when_the_second_attempt_has_nothing_better(
-    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+    scripted: Callable[..., Scripted],
 ) -> None:
-    role = "Russia's foreign minister said so at a press conference [1]."
-    llm = Scripted(role, REFUSAL)
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    llm = scripted("Russia's foreign minister said so at a press conference [1].", REFUSAL)
     result = answer("Who said the West has turned Ukraine into a bridgehead against the Union State?")
     assert len(llm.requests) == 2 and "person's name" in llm.requests[1].user
     assert "foreign minister" in result.text and not result.abstained
 
 
-def test_a_second_attempt_that_fails_is_not_shown_as_a_model_failure(
-    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_second_attempt_that_fails_is_not_shown_as_a_model_failure(scripted: Callable[..., Scripted]) -> None:
     class FailsSecond(Scripted):
         def stream(self, request: Any) -> Iterator[str]:
             if self.requests:
                 raise BackendError("HTTP 503 from the model server")
             yield from super().stream(request)
 
-    llm = FailsSecond(ECHO)
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+    scripted(ECHO, kind=FailsSecond)
     result = answer(MEMORANDUM)
     assert result.error is None and result.abstained and result.text == REFUSAL
 
