@@ -1,4 +1,4 @@
-"""Question (+ history) → cited answer: resolve, retrieve, gate, prompt, stream, check.
+"""Question (+ history) → cited answer: resolve, retrieve, gate, prompt, stream, retry once if short, check.
 
 Data flows one way: the resolved query goes to retrieval, the passages to the
 prompt, the model's deltas through the citation filter to the caller, and

@@ -170,14 +170,15 @@ def shortfall(text: str, question: str) -> str | None:
     said instead.
     """
     body = strip_markers(text)
-    novel = _novel(tokenize([body])[0], set(tokenize([question])[0]))
+    body_terms = tokenize([body])[0]
+    novel = _novel(body_terms, set(tokenize([question])[0]))
     novel += _numbers(body) - _numbers(question)  # the tokenizer drops one-digit numbers
     if not novel and not _YES_NO_QUESTION.match(question):
         return "echo"
     if _WHO_QUESTION.match(question) and not _WHO_IS_NAME.match(question) and not _names(body, question):
         return "no name"
     topic = about(question)
-    if topic and not set(tokenize([topic])[0]) & set(tokenize([body])[0]):
+    if topic and not set(tokenize([topic])[0]) & set(body_terms):
         return "off topic"
     return None
 
