@@ -177,7 +177,7 @@ def answer_stream(
         reason = shortfall(text, request.question)
         if reason:
             text, retry_raw = _second_attempt(llm, request, text, reason)
-            raw_text += "\n\n" + retry_raw
+            raw_text += f"\n\n{retry_raw}" if retry_raw else ""
         if not is_refusal(text):
             text = ground(text, request.question, request.evidence) or REFUSAL
     if error:

@@ -189,7 +189,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(final.to_json(), indent=2, ensure_ascii=False))
         return 0
     print()
-    if "".join(shown).strip() != final.text:  # grounding re-pointed a citation or dropped a sentence
+    if "".join(shown).strip() != final.text:  # a second attempt or grounding changed what was streamed
         print(f"checked against the sources: {final.text}")
     if final.query != " ".join(args.question.split()):
         print(f"(searched for: {final.query})")
