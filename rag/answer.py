@@ -51,10 +51,11 @@ class Citation:
     chunk_id: str
     start: int
     end: int
+    lead: str | None = None  # the document's lede, when the model was shown it beside ``text``
 
     @classmethod
     def of(cls, n: int, p: Passage) -> Citation:
-        return cls(n, p.source, p.title, p.publisher, p.date, p.url, p.text, p.chunk_id, p.start, p.end)
+        return cls(n, p.source, p.title, p.publisher, p.date, p.url, p.text, p.chunk_id, p.start, p.end, p.lead)
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Answer:
                 {
                     k: v
                     for k, v in asdict(c).items()
-                    if k in ("n", "source", "title", "publisher", "date", "url", "text")
+                    if k in ("n", "source", "title", "publisher", "date", "url", "text") or (k == "lead" and v)
                 }
                 for c in self.citations
             ],

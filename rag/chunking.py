@@ -104,6 +104,28 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
+LEAD_MIN_WORDS = 6  # shorter lines at the top of a page are datelines, bylines and captions
+LEAD_MAX_TOKENS = 60
+
+
+def lead_sentence(doc: Document) -> str | None:
+    """The document's first sentence after its title: in news, the lede that names who, what and when.
+
+    A passage from further down says "the Belarusian leader stressed"; the lede
+    is where "Belarusian President Aleksandr Lukashenko" is spelled out.
+    """
+    title = re.findall(r"\w+", (doc.title or "").lower())
+    for a, b in split_sentences(doc.text)[:8]:
+        sentence = doc.text[a:b]
+        words = re.findall(r"\w+", sentence.lower())
+        if len(words) < LEAD_MIN_WORDS or words == title:
+            continue
+        if count_tokens(sentence) > LEAD_MAX_TOKENS:
+            return None  # glued page text, not a sentence
+        return sentence
+    return None
+
+
 def _append_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
     while a < b and text[a].isspace():
         a += 1

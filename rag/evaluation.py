@@ -635,12 +635,12 @@ def _score_answer(res: QuestionResult, q: Question, ans: AnswerLike) -> None:
     if res.cited:
         res.citation_valid = all(1 <= n <= len(ans.passages) for n in res.cited)
     if q.answerable and not res.abstained:
-        # a cited passage is judged as the reader sees it: with its title and date line
-        cited_texts = [shown_text(c) for c in ans.citations]
-        if not cited_texts:
-            cited_texts = [
-                shown_text(ans.passages[n - 1]) for n in citation_markers(ans.text) if 1 <= n <= len(ans.passages)
-            ]
+        # a cited passage is judged as the reader sees it: with its title and date line, and the
+        # article's lede where the model was shown it
+        cited: list[PassageLike | CitationLike] = list(ans.citations) or [
+            ans.passages[n - 1] for n in citation_markers(ans.text) if 1 <= n <= len(ans.passages)
+        ]
+        cited_texts = [f"{getattr(c, 'lead', None) or ''}\n{shown_text(c)}" for c in cited]
         res.citation_supported = any(contains_any_phrase(t, q.answers) for t in cited_texts)
 
 

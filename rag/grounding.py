@@ -18,7 +18,7 @@ from functools import lru_cache
 from rag.citations import find_markers, format_marker, strip_markers
 from rag.lexical import tokenize
 from rag.llm import Evidence
-from rag.prompting import human_date
+from rag.prompting import WHO_QUESTION, human_date
 
 #: a sentence's best source must beat its cited one by this share of its words to take the citation over
 REMAP_MARGIN = 0.2
@@ -43,7 +43,6 @@ _YES_NO_QUESTION = re.compile(
     r"(?:n[’']?t)?\b",
     re.IGNORECASE,
 )
-_WHO_QUESTION = re.compile(r"^\W*who\b", re.IGNORECASE)
 _WHO_IS_NAME = re.compile(r"^\W*(?i:who\s*(?:is|are|was|were|’s|'s)\s+)[A-Z]")  # "Who is Aleinik?" asks for a role
 _WORD = re.compile(r"[\w’'-]+")
 # "What did X say about T (during ...)?": T, up to a clause that places it
@@ -175,7 +174,7 @@ def shortfall(text: str, question: str) -> str | None:
     novel += _numbers(body) - _numbers(question)  # the tokenizer drops one-digit numbers
     if not novel and not _YES_NO_QUESTION.match(question):
         return "echo"
-    if _WHO_QUESTION.match(question) and not _WHO_IS_NAME.match(question) and not _names(body, question):
+    if WHO_QUESTION.match(question) and not _WHO_IS_NAME.match(question) and not _names(body, question):
         return "no name"
     topic = about(question)
     if topic and not set(tokenize([topic])[0]) & set(body_terms):

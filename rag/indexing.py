@@ -20,7 +20,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from rag.chunking import Chunk, chunk_document
+from rag.chunking import Chunk, chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexBusyError, InputError
@@ -31,6 +31,7 @@ from rag.store import Metadata, Store
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+METADATA_VERSION = "lead-1"  # chunks carry their document's lead sentence
 FLUSH_CHUNKS = 2048  # chunks embedded per call: length-sorted batches pad less (measured: 0.93 of raw encode)
 
 
@@ -50,7 +51,7 @@ class IndexReport:
 
 def signature(s: Settings) -> str:
     """What the stored vectors depend on: change any of it and every document is redone."""
-    return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|cleaning-{CLEANING_VERSION}"
+    return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|cleaning-{CLEANING_VERSION}|{METADATA_VERSION}"
 
 
 class Manifest:
@@ -96,6 +97,9 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> Metadata:
         value = getattr(doc, key)
         if value:
             meta[key] = value
+    lead = lead_sentence(doc)
+    if lead:
+        meta["lead"] = lead
     return meta
 
 

@@ -57,6 +57,8 @@ Question: When will the port reopen, according to the minister?
 Answer: The minister said the port would reopen in June [1].
 Question: What did the two governments sign?
 Answer: According to the ministry, they signed a fisheries agreement [2].
+Question: Who is the port's director?
+Answer: {REFUSAL}
 Question: How many people work at the port?
 Answer: {REFUSAL}"""
 
@@ -78,8 +80,11 @@ RELATIVE_DROP = 0.6  # sentences scoring this far below the best are noise, not 
 NEAR_DUPLICATE = 0.8  # word-set Jaccard at which two sentences count as one
 NEIGHBOURS = 2  # the sentence after each of the best two is given too
 PREVIOUS = 1  # and the sentence before the best one ("this matter", "he said" point back)
+QUOTE_SPAN = 3  # at most this many sentences are joined to close a quotation
 SOURCE_HEADER_TOKENS = 30  # a <source n=.. title=.. publisher=.. date=..> fence
 
+#: questions asking for a person, whose answer is a name (grounding checks for one too)
+WHO_QUESTION = re.compile(r"^\W*(?:who|whom|whose)\b", re.IGNORECASE)
 _GLUED = re.compile(r"(?<=[a-z0-9)][.!?])(?=[A-Z\"“])|(?<=[a-z][.!?][\"”])(?=[A-Z])")
 _SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{0,40}\|>")
 _SOURCE_TAG = re.compile(r"<(\s*/?\s*source\b)", re.IGNORECASE)
@@ -166,7 +171,39 @@ def split_sentences(text: str) -> list[str]:
             out.append(piece[start : m.start()].strip())
             start = m.start()
         out.append(piece[start:].strip())
-    return [s for s in out if re.search(r"\w", s)]
+    return _close_quotes([s for s in out if re.search(r"\w", s)])
+
+
+def _quote_depth(sentence: str, depth: int) -> int:
+    """Quotation depth after ``sentence``; a straight quote opens when none is open, else closes."""
+    depth += sentence.count("“") + sentence.count("«") - sentence.count("”") - sentence.count("»")
+    if sentence.count('"') % 2:
+        depth += 1 if depth <= 0 else -1
+    return depth
+
+
+def _close_quotes(sentences: list[str]) -> list[str]:
+    """Join a sentence that opens a quotation with the ones up to where it closes, when that stays short.
+
+    News quotes end with their speaker and setting ("…such security,” Lavrov
+    said during a video conference."): split apart, the quoted claim loses who
+    said it and where. Long quotes stay split, or they would crowd the budget.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(sentences):
+        j, depth = i, _quote_depth(sentences[i], 0)
+        while depth > 0 and j + 1 < len(sentences) and j - i + 1 < QUOTE_SPAN:
+            j += 1
+            depth = _quote_depth(sentences[j], depth)
+        joined = " ".join(sentences[i : j + 1])
+        if j > i and depth <= 0 and count_tokens(joined) <= MAX_SENTENCE_TOKENS:
+            out.append(joined)
+            i = j + 1
+        else:
+            out.append(sentences[i])
+            i += 1
+    return out
 
 
 def lexical_terms(texts: list[str]) -> list[list[str]]:
@@ -289,11 +326,17 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
     seen: list[frozenset[str]] = []
     flat: list[str] = []
     owner: list[int] = []
+    lead_of: dict[int, int] = {}  # passage -> index in ``flat`` of its document's lead, for "who" questions
     for i, p in enumerate(passages):
-        for s in split_sentences(p.text):
+        if p.title:  # the header carries the title; repeated in the body, small models answer with it
+            seen.append(frozenset(re.findall(r"\w+", p.title.lower())))
+        lead = [p.lead] if p.lead and WHO_QUESTION.match(question) else []
+        for n, s in enumerate([*lead, *split_sentences(p.text)]):
             words = frozenset(re.findall(r"\w+", s.lower()))
             if words and not any(len(words & w) >= NEAR_DUPLICATE * len(words | w) for w in seen):
                 seen.append(words)  # scraped pages repeat their lead, often with a word changed
+                if lead and n == 0:
+                    lead_of[i] = len(flat)
                 flat.append(_truncate_tokens(s, MAX_SENTENCE_TOKENS))
                 owner.append(i)
     scores = rank_sentences(question, flat) + np.array([PASSAGE_PRIOR / (1 + i) for i in owner], dtype=np.float32)
@@ -304,15 +347,18 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
     order = [int(i) for i in np.argsort(-scores, kind="stable")]
     floor = float(scores[order[0]]) - RELATIVE_DROP if order else 0.0
     candidates: list[tuple[int, bool]] = []  # (sentence, is a neighbour)
+    leads = set(lead_of.values())
     for rank, i in enumerate(order):
         candidates.append((i, False))
         if rank < NEIGHBOURS and i + 1 < len(flat) and owner[i + 1] == owner[i]:
             candidates.append((i + 1, True))  # the answer often sits in the sentence after the best match
         if rank < PREVIOUS and i > 0 and owner[i - 1] == owner[i]:
             candidates.append((i - 1, True))
+        if owner[i] in lead_of:  # a role ("the head of state said") needs the lede that names the person
+            candidates.append((lead_of[owner[i]], True))
     for i, neighbour in candidates:
-        if i in picked:
-            continue
+        if i in picked or (neighbour and i in leads and owner[i] not in fenced):
+            continue  # a lead comes along only with a sentence picked from its passage
         cost = count_tokens(flat[i]) + SOURCE_HEADER_TOKENS * (owner[i] not in fenced)
         if picked and (used + cost > budget or (scores[i] < floor and not neighbour)):
             continue
@@ -366,7 +412,8 @@ def build_request(
         if estimate_user_tokens(format_user(sources, question, history_note)) <= limit:
             break
         kept.pop()  # lowest-ranked passage goes first
-    given = [p for p, _ in kept]
+    # a passage keeps its lead only where the model was shown it and its own text lacks it
+    given = [replace(p, lead=p.lead if p.lead in s and p.lead not in p.text else None) for p, s in kept]
     return _request(question, given, [s for _, s in kept], history_note, max_tokens, grammar), given
 
 
@@ -407,6 +454,7 @@ def _request(
 __all__ = [
     "REFUSAL",
     "SYSTEM_PROMPT",
+    "WHO_QUESTION",
     "build_request",
     "count_tokens",
     "estimate_prompt_tokens",

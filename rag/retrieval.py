@@ -50,6 +50,7 @@ class Passage:
     chunk_id: str
     start: int  # character span in the cleaned document
     end: int
+    lead: str | None = None  # the document's first sentence (who, what, when), for context
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,6 +126,7 @@ def _passage(cid: str, text: str, meta: Metadata, score: float, similarity: floa
         chunk_id=cid,
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
+        lead=opt("lead"),
     )
 
 

@@ -70,6 +70,7 @@ CSS = """
 .rag-sources-head { font-weight: 600; font-size: .9em; margin-bottom: .25em; }
 .rag-source { margin: .4em 0 .6em 0; font-size: .9em; }
 .rag-source-meta { margin-bottom: .2em; }
+.rag-lead { font-size: .9em; font-style: italic; margin-bottom: .2em; }
 .rag-quote { margin: 0; padding: .3em .6em; border-left: 3px solid var(--border-color-accent);
              color: var(--body-text-color); white-space: normal; }
 .rag-quote mark { background: #fff3a3; color: inherit; padding: 0 .1em; }
@@ -198,9 +199,11 @@ def source_html(n: int | None, item: Citation | Passage, spans: Sequence[tuple[i
             "original article</a>"
         )
     num = f'<span class="rag-n">[{n}]</span> ' if n is not None else ""
+    lead = f'<div class="rag-lead">Article opens: {esc(item.lead)}</div>' if item.lead else ""
     return (
         f'<div class="rag-source">'
         f'<div class="rag-source-meta">{num}{" · ".join(meta)}</div>'
+        f"{lead}"
         f'<blockquote class="rag-quote">{highlight_html(item.text, spans)}</blockquote>'
         f"</div>"
     )

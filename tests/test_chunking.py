@@ -9,7 +9,7 @@ import pytest
 import tiktoken
 
 from rag import chunking
-from rag.chunking import chunk_document, count_tokens, get_encoding, split_sentences
+from rag.chunking import chunk_document, count_tokens, get_encoding, lead_sentence, split_sentences
 from rag.errors import ModelError
 from rag.ingestion import Document
 
@@ -116,3 +116,17 @@ def test_chunk_ids_are_stable_and_content_addressed() -> None:
     assert [c.id for c in a] == [c.id for c in b]
     changed = chunk_document(doc(ENGLISH * 3 + " A new closing sentence."), size=40, overlap=10)
     assert {c.id for c in a[:-1]} <= {c.id for c in changed}
+
+
+def test_the_lead_is_the_first_real_sentence_after_the_title() -> None:
+    text = (
+        "Meeting with the Russian minister\n\n9\n6:10\n\n"
+        "Belarusian President Aleksandr Lukashenko met Russian Foreign Minister Sergey Lavrov on 19 January. "
+        "“One more year is over,” he said."
+    )
+    d = doc(text, title="Meeting with the Russian minister")
+    assert lead_sentence(d) == (
+        "Belarusian President Aleksandr Lukashenko met Russian Foreign Minister Sergey Lavrov on 19 January."
+    )
+    assert lead_sentence(doc("Short.\nToo short too.")) is None
+    assert lead_sentence(doc("word " * 200)) is None  # glued page text is no lede

@@ -28,7 +28,9 @@ from rag.retrieval import Passage
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
-def passage(text: str, n: int = 0, *, title: str = "Title", publisher: str = "Sputnik") -> Passage:
+def passage(
+    text: str, n: int = 0, *, title: str = "Title", publisher: str = "Sputnik", lead: str | None = None
+) -> Passage:
     return Passage(
         text=text,
         score=1.0 / (n + 1),
@@ -41,6 +43,7 @@ def passage(text: str, n: int = 0, *, title: str = "Title", publisher: str = "Sp
         chunk_id=f"c{n}",
         start=0,
         end=len(text),
+        lead=lead,
     )
 
 
@@ -56,7 +59,7 @@ def seed_passages(chars: int = 900) -> list[Passage]:
 
 def test_system_prompt_is_the_same_for_every_question_and_names_the_refusal() -> None:
     # static, so llama.cpp keeps it evaluated between questions; worked examples cost nothing after the first
-    assert count_tokens(SYSTEM_PROMPT) <= 320
+    assert count_tokens(SYSTEM_PROMPT) <= 340
     assert REFUSAL in SYSTEM_PROMPT and "instructions" in SYSTEM_PROMPT and "Answer:" in SYSTEM_PROMPT
     a, _ = build_request("Who met Aleinik?", seed_passages(), budget_tokens=500, max_tokens=100)
     b, _ = build_request("What did they sign?", seed_passages(), budget_tokens=300, max_tokens=50)
@@ -228,3 +231,60 @@ def test_the_sentence_before_the_best_match_comes_along() -> None:
         max_tokens=50,
     )
     assert "import substitution" in req.evidence[0].text  # "this matter" points back
+
+
+def test_a_short_quotation_stays_whole_with_its_speaker_and_setting() -> None:
+    text = (
+        "The West “is already building a security architecture without Russia. We don’t need such security,” "
+        "Lavrov said during a video conference. Journalists waited outside."
+    )
+    assert split_sentences(text) == [
+        "The West “is already building a security architecture without Russia. We don’t need such security,” "
+        "Lavrov said during a video conference.",
+        "Journalists waited outside.",
+    ]
+    straight = 'He said "we will win. It is clear," and left. Then he went home.'
+    assert split_sentences(straight) == ['He said "we will win. It is clear," and left.', "Then he went home."]
+
+
+def test_a_long_quotation_is_not_glued_into_one_sentence() -> None:
+    long = "“" + " ".join(f"Sentence number {i} of the speech is about trade and security matters." for i in range(6))
+    parts = split_sentences(long + "” the leader said.")
+    assert len(parts) >= 6 and all(count_tokens(p) < 40 for p in parts)
+
+
+def test_the_title_is_not_repeated_in_the_body_of_its_source() -> None:
+    title = "Moscow rejects European security without Russia and Belarus – Lavrov"
+    text = f"{title}. Lavrov said during a video conference that Moscow does not need such security."
+    req, _ = build_request(
+        "In which format did Lavrov reject European security without Russia?",
+        [passage(text, title=title)],
+        budget_tokens=500,
+        max_tokens=50,
+    )
+    assert req.user.count("Moscow rejects European security") == 1  # the header only
+    assert "video conference" in req.evidence[0].text
+
+
+LEAD = "Belarusian President Aleksandr Lukashenko met Russian Foreign Minister Sergey Lavrov on 19 January."
+QUOTE = "“This suggests that the attempts to strangle us have actually failed,” the Belarusian leader stressed."
+
+
+def test_a_who_question_gets_the_articles_lede_that_names_the_person() -> None:
+    p = passage(f"We even have a slight trade surplus. {QUOTE}", lead=LEAD)
+    req, given = build_request(
+        "Who said that the attempts to strangle Russia and Belarus have failed?", [p], budget_tokens=500, max_tokens=50
+    )
+    assert req.evidence[0].text.startswith(LEAD)  # first, in document order
+    assert given[0].lead == LEAD  # so the citation can show the reader what the model saw
+
+
+def test_other_questions_and_passages_holding_their_lede_get_no_extra_lead() -> None:
+    p = passage(f"We even have a slight trade surplus. {QUOTE}", lead=LEAD)
+    req, given = build_request("What did the leader say about trade?", [p], budget_tokens=500, max_tokens=50)
+    assert "Aleksandr Lukashenko" not in req.user and given[0].lead is None
+    first = passage(f"{LEAD} {QUOTE}", lead=LEAD)
+    req, given = build_request(
+        "Who said the attempts to strangle us failed?", [first], budget_tokens=500, max_tokens=50
+    )
+    assert req.user.count("Aleksandr Lukashenko") == 1 and given[0].lead is None

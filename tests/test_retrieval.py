@@ -35,6 +35,7 @@ def test_passages_carry_everything_needed_to_cite_them(seeded: Retriever) -> Non
     assert top.publisher == "Sputnik" and top.date == "2023-01-19"
     assert top.url and top.url.startswith("https://sputniknews.com/")
     assert top.title and top.title.startswith("West is Pushing Kiev")
+    assert top.lead and top.lead.startswith("The West has turned Ukraine into a bridgehead")  # the article's lede
     assert 0 < top.similarity <= 1
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     assert top.end > top.start >= 0 and top.end - top.start == len(top.text)

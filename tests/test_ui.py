@@ -94,6 +94,7 @@ def _answer(text: str, cited: list[tuple[int, str]], **kw: Any):  # type: ignore
             f"c{n}",
             0,
             len(t),
+            kw.get("lead"),
         )
         for n, t in cited
     ]
@@ -157,6 +158,18 @@ def test_render_answer_links_http_urls_and_lists_each_citation() -> None:
     assert out.count('class="rag-source"') == 2
     assert 'href="https://example.org/a?x=1&amp;y=2"' in out and 'rel="noopener noreferrer nofollow"' in out
     assert "searched for" not in out  # the query is the question
+
+
+def test_a_citation_shows_the_articles_lede_when_the_model_was_given_it() -> None:
+    from rag.ui import render_answer
+
+    lede = "President <b>Lukashenko</b> met Lavrov."
+    out = render_answer("q", _answer("Lukashenko said so [1].", [(1, "The leader said so.")], lead=lede))
+    assert "Article opens: President &lt;b&gt;Lukashenko&lt;/b&gt; met Lavrov." in out
+    assert "Article opens" not in render_answer("q", _answer("He said so [1].", [(1, "He said so.")]))
+    js = _answer("Lukashenko said so [1].", [(1, "The leader said so.")], lead=lede).to_json()
+    assert js["citations"][0]["lead"] == lede
+    assert "lead" not in _answer("He said so [1].", [(1, "He said so.")]).to_json()["citations"][0]
 
 
 def test_abstained_and_failed_answers_still_show_retrieved_passages() -> None:
