@@ -37,6 +37,13 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate([*_WORDS.split(), "seventeen", 
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 _QUANTITY_QUESTION = re.compile(r"^\W*how\s+(many|much|old)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_WHEN_QUESTION = re.compile(
+    r"^\W*(?:when\b|(?:on|in)\s+(?:what|which)\s+(?:date|day|month|year)|what\s+(?:date|day|month|year)\b)",
+    re.IGNORECASE,
+)
+_MONTH_OR_YEAR = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?=\W|$)|\b(?:19|20)\d\d\b", re.IGNORECASE
+)
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 _YES_NO_QUESTION = re.compile(
     r"^\W*(?:is|are|am|was|were|do|does|did|has|have|had|can|could|will|would|shall|should|may|might|must)"
@@ -152,7 +159,24 @@ def ground(text: str, question: str, sources: Sequence[Evidence]) -> str:
             lines.append(" ".join(kept))
     if _QUANTITY_QUESTION.match(question) and not grounded_number:
         return ""
-    return "\n".join(lines)
+    return _dated("\n".join(lines), question, sources)
+
+
+def _dated(text: str, question: str, sources: Sequence[Evidence]) -> str:
+    """A "when" answer that names no month or year gets the date of the source it cites.
+
+    The 1.5B answered "In which month and year did Lavrov say...?" with a
+    headline, and "when" with "on Thursday": the article's own date is the
+    checkable answer the reader is missing.
+    """
+    if not text or not _WHEN_QUESTION.match(question) or _MONTH_OR_YEAR.search(text):
+        return text
+    cited = find_markers(text)
+    dated = [s for s in sources if s.date and s.n in cited]
+    if not dated:
+        return text
+    s = dated[0]
+    return f"{text} {s.publisher or 'The source'} reported this on {human_date(s.date or '')} {format_marker([s.n])}."
 
 
 def shortfall(text: str, question: str) -> str | None:

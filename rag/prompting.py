@@ -79,6 +79,7 @@ PASSAGE_PRIOR = 0.4  # + 0.4 / (1 + retrieval rank of the sentence's passage)
 RELATIVE_DROP = 0.6  # sentences scoring this far below the best are noise, not evidence
 NEAR_DUPLICATE = 0.8  # word-set Jaccard at which two sentences count as one
 NEIGHBOURS = 2  # the sentence after each of the best two is given too
+AFTER_BEST = 2  # and the two after the best one ("I heard all your statements. I totally support them.")
 PREVIOUS = 1  # and the sentence before the best one ("this matter", "he said" point back)
 QUOTE_SPAN = 3  # at most this many sentences are joined to close a quotation
 SOURCE_HEADER_TOKENS = 30  # a <source n=.. title=.. publisher=.. date=..> fence
@@ -350,8 +351,10 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
     leads = set(lead_of.values())
     for rank, i in enumerate(order):
         candidates.append((i, False))
-        if rank < NEIGHBOURS and i + 1 < len(flat) and owner[i + 1] == owner[i]:
-            candidates.append((i + 1, True))  # the answer often sits in the sentence after the best match
+        after = AFTER_BEST if rank == 0 else 1 if rank < NEIGHBOURS else 0
+        for j in range(i + 1, i + 1 + after):
+            if j < len(flat) and owner[j] == owner[i]:
+                candidates.append((j, True))  # the answer often sits in the sentences after the best match
         if rank < PREVIOUS and i > 0 and owner[i - 1] == owner[i]:
             candidates.append((i - 1, True))
         if owner[i] in lead_of:  # a role ("the head of state said") needs the lede that names the person

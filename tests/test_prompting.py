@@ -88,7 +88,7 @@ def test_build_request_picks_relevant_sentences_in_document_order() -> None:
     text = (
         "The weather in Minsk was cold. Lavrov met Aleinik in Minsk. "
         "The two ministers signed a memorandum on biological security. "
-        "Journalists waited outside. Lavrov said the West had failed."
+        "Journalists waited outside. Fans queued overnight. Lavrov said the West had failed."
     )
     req, given = build_request(
         "What memorandum did Russia and Belarus sign?", [passage(text)], budget_tokens=700, max_tokens=160
@@ -288,3 +288,17 @@ def test_other_questions_and_passages_holding_their_lede_get_no_extra_lead() -> 
         "Who said the attempts to strangle us failed?", [first], budget_tokens=500, max_tokens=50
     )
     assert req.user.count("Aleksandr Lukashenko") == 1 and given[0].lead is None
+
+
+def test_the_two_sentences_after_the_best_match_come_along() -> None:
+    text = (
+        "“I listened to your press conference yesterday. I heard all your statements. I totally support all of them. "
+        "Tickets for the football final went on sale. The weather in Minsk was cold. Fans queued overnight.”"
+    )
+    req, _ = build_request(
+        "How did the president react to the minister's press conference?",
+        [passage(text)],
+        budget_tokens=500,
+        max_tokens=50,
+    )
+    assert "I totally support all of them." in req.evidence[0].text
