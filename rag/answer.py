@@ -18,7 +18,7 @@ from typing import Any
 from rag.citations import MarkerStreamFilter, find_markers, repair, strip_markers
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.grounding import about, ground, shortfall
+from rag.grounding import about, ground, office, shortfall
 from rag.llm import LLM, LLMRequest, get_backend
 from rag.prompting import REFUSAL, build_request, is_refusal, second_look
 from rag.retrieval import Passage, check_query, get_retriever
@@ -175,7 +175,7 @@ def answer_stream(
     raw_text = "".join(raw)
     text = repair(raw_text, valid).strip()
     if text and error is None and not is_refusal(text):
-        reason = shortfall(text, request.question)
+        reason = shortfall(text, request.question, request.evidence)
         if reason:
             text, retry_raw = _second_attempt(llm, request, text, reason)
             raw_text += f"\n\n{retry_raw}" if retry_raw else ""
@@ -205,16 +205,19 @@ def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -
     is still an answer, so then the first one stands. A backend error here
     is logged, not shown: the first call worked.
     """
-    keeps_first = reason == "no name"
+    keeps_first = reason in ("no name", "unnamed office")
     fallback = previous if keeps_first else REFUSAL
     try:
-        raw = "".join(llm.stream(second_look(request, reason, about(request.question))))
+        topic = office(request.question) if reason == "unnamed office" else about(request.question)
+        raw = "".join(llm.stream(second_look(request, reason, topic)))
     except RagError as exc:
         log.warning("second attempt failed: %s", exc)
         return fallback, ""
     text = repair(raw, request.valid_citations).strip()
     if not text:
         return fallback, raw
+    if reason == "unnamed office":  # only the model's own refusal overrides the name it gave
+        return (REFUSAL if is_refusal(text) else previous), raw
     if keeps_first:
         return (previous if is_refusal(text) else text), raw
     return (REFUSAL if shortfall(text, request.question) == reason else text), raw

@@ -68,6 +68,7 @@ SECOND_LOOK = {
     "no name": "Give the person's name as written in the sources.",
     "off topic": "Answer only with what the sources say about {topic}; if they say nothing about it, reply exactly: "
     + REFUSAL,
+    "unnamed office": "Name someone only if a source calls them the {topic}; if none does, reply exactly: " + REFUSAL,
 }
 
 LEXICAL_WEIGHT = 0.5  # cosine + 0.5 x normalised BM25 (NOTES)

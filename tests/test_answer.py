@@ -197,6 +197,27 @@ def test_a_role_for_a_who_question_is_kept_when_the_second_attempt_has_nothing_b
     assert "foreign minister" in result.text and not result.abstained
 
 
+DEFENCE = "Who is the defence minister of Belarus?"
+
+
+def test_naming_someone_for_an_office_no_source_mentions_is_refused_when_the_second_attempt_refuses(
+    scripted: Callable[..., Scripted],
+) -> None:
+    llm = scripted("The defence minister of Belarus is Sergei Aleinik [1].", REFUSAL)
+    result = answer(DEFENCE)
+    assert "calls them the defence minister of Belarus" in llm.requests[1].user
+    assert result.abstained and result.text == REFUSAL
+
+
+def test_a_name_for_an_unmentioned_office_stands_when_the_second_attempt_names_someone_too(
+    scripted: Callable[..., Scripted],
+) -> None:
+    first = "The defence minister of Belarus is Sergei Aleinik [1]."
+    scripted(first, "Aleksandr Lukashenko [1].")
+    result = answer(DEFENCE)
+    assert "Aleinik" in result.text and not result.abstained  # only the model's own refusal overrides it
+
+
 def test_a_second_attempt_that_fails_is_not_shown_as_a_model_failure(scripted: Callable[..., Scripted]) -> None:
     class FailsSecond(Scripted):
         def stream(self, request: Any) -> Iterator[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.grounding import about, ground, shortfall, split_answer
+from rag.grounding import about, ground, office, shortfall, split_answer
 from rag.llm import Evidence
 
 SOURCES = [
@@ -176,3 +176,28 @@ def test_an_answer_that_only_restates_the_question_or_names_a_role_falls_short(
 )
 def test_the_topic_of_a_what_did_they_say_about_question(question: str, topic: str) -> None:
     assert about(question) == topic
+
+
+@pytest.mark.parametrize(
+    "question, asked",
+    [
+        ("Who is the defence minister of Belarus?", "defence minister of Belarus"),
+        ("Who is Belarus's defence minister?", "Belarus's defence minister"),
+        ("Who was the spokesperson who announced the trip?", "spokesperson"),
+        ("Who is Sergei Aleinik?", ""),  # a name: the question asks for a role
+        ("Who said the attempts had failed?", ""),
+    ],
+)
+def test_the_office_a_who_is_question_asks_about(question: str, asked: str) -> None:
+    assert office(question) == asked
+
+
+def test_naming_someone_for_an_office_no_given_source_mentions_gets_a_second_look() -> None:
+    named = "The defence minister of Belarus is Sergei Aleinik [1]."
+    assert shortfall(named, "Who is the defence minister of Belarus?", SOURCES) == "unnamed office"
+    assert shortfall(named, "Who is the defence minister of Belarus?") is None  # no sources, no check
+    pravda = "The Ukrainska Pravda journalist is Sergei Aleinik [1]."
+    assert shortfall(pravda, "Who is the Ukrainska Pravda journalist?", SOURCES) == "unnamed office"
+    lavrov = "According to Ukrainska Pravda, the visitor to Minsk is Lavrov [1]."
+    assert shortfall(lavrov, "Who is the visitor to Minsk?", SOURCES) == "unnamed office"  # no "visitor"
+    assert shortfall("Lavrov will come to Minsk [1].", "Who will come to Minsk?", SOURCES) is None
