@@ -302,11 +302,13 @@ def format_source(n: int, passage: Passage, sentences: Sequence[str]) -> str:
 
 
 def format_user(sources: list[str], question: str, history_note: str | None) -> str:
-    parts = [f"Question to answer from these sources: {neutralise(question.strip())}"] if sources else []
+    # measured on the seed follow-ups: with the earlier exchange just before the final question, the 1.5B
+    # repeated the earlier answer ("Which countries did he name there?"); placed first, it did not (6/6)
+    parts = [neutralise(history_note.strip())] if history_note else []
+    parts += [f"Question to answer from these sources: {neutralise(question.strip())}"] if sources else []
     parts += ["Sources:", *sources] if sources else ["Sources: (none)"]
     if history_note:
-        # measured on the seed follow-ups: a "Follow-up question:" label made the 1.5B refuse, this wording did not
-        parts.append(neutralise(history_note.strip()))
+        # a "Follow-up question:" label made the 1.5B refuse, this wording did not
         parts.append(f"Question: {neutralise(question.strip())} (answer it in the context of the earlier question)")
     else:
         parts.append(f"Question: {neutralise(question.strip())}")

@@ -302,3 +302,17 @@ def test_the_two_sentences_after_the_best_match_come_along() -> None:
         max_tokens=50,
     )
     assert "I totally support all of them." in req.evidence[0].text
+
+
+def test_a_follow_up_shows_the_earlier_exchange_before_the_sources_and_ends_with_the_question() -> None:
+    note = "Earlier question: Where is NATO settling?\nEarlier answer: In the north of Europe."
+    req, _ = build_request(
+        "Which countries did he name?",
+        [passage("Finland, Sweden - all this is very close to our borders, Lavrov noted.")],
+        budget_tokens=500,
+        max_tokens=50,
+        history_note=note,
+    )
+    assert req.user.startswith(note)  # next to the final question, the 1.5B repeated the earlier answer
+    assert req.user.index("<source n=1") > req.user.index("Earlier answer")
+    assert req.user.rstrip().endswith("Which countries did he name? (answer it in the context of the earlier question)")
