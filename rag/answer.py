@@ -70,6 +70,7 @@ class Answer:
     error: str | None = None  # set when the LLM failed; passages are still there
     ttft: float | None = None  # seconds from the call to the first text shown
     total: float | None = None
+    attempts: int = 1  # model calls: 2 when the first answer fell short and got a second look
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,7 +142,7 @@ def answer_stream(
 
     if not passages or passages[0].similarity < s.abstain_similarity:
         yield REFUSAL
-        yield Answer(REFUSAL, [], True, query, passages, "", name, None, time.perf_counter() - t0, None)
+        yield Answer(REFUSAL, [], True, query, passages, "", name, None, time.perf_counter() - t0, None, attempts=0)
         return
 
     llm = get_backend(name)
@@ -174,9 +175,11 @@ def answer_stream(
         error = str(exc)
     raw_text = "".join(raw)
     text = repair(raw_text, valid).strip()
+    attempts = 1
     if text and error is None and not is_refusal(text):
         reason = shortfall(text, request.question, request.evidence)
         if reason:
+            attempts = 2
             text, retry_raw = _second_attempt(llm, request, text, reason)
             raw_text += f"\n\n{retry_raw}" if retry_raw else ""
         if not is_refusal(text):
@@ -193,7 +196,8 @@ def answer_stream(
     abstained = error is None and is_refusal(text)
     if abstained:
         cited = []
-    yield Answer(text, cited, abstained, query, given, raw_text, name, error, ttft, time.perf_counter() - t0)
+    total = time.perf_counter() - t0
+    yield Answer(text, cited, abstained, query, given, raw_text, name, error, ttft, total, attempts)
 
 
 def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -> tuple[str, str]:

@@ -421,6 +421,7 @@ class QuestionResult:
     citation_supported: bool | None = None
     ttft_s: float | None = None
     total_s: float | None = None
+    attempts: int | None = None  # model calls for the answer (2: it got a second look)
     error: str | None = None
 
     @property
@@ -621,6 +622,7 @@ def _score_answer(res: QuestionResult, q: Question, ans: AnswerLike) -> None:
     res.query = ans.query or res.query
     res.answer_text = ans.text
     res.raw_text = ans.raw_text
+    res.attempts = getattr(ans, "attempts", None)
     res.abstained = bool(ans.abstained)
     llm_error = getattr(ans, "error", None)  # the answer layer reports LLM failures here
     if llm_error:

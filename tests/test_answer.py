@@ -64,6 +64,7 @@ def test_an_off_topic_question_abstains_without_calling_the_llm(
     monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", no_llm)  # the module; `rag.answer` is the function
     result = answer("What is the boiling point of mercury?", backend="local")
     assert result.abstained and result.text == REFUSAL and result.citations == []
+    assert result.attempts == 0
 
 
 def test_extractive_answers_are_cited_and_stream_before_the_final_answer(seeded_settings: config.Settings) -> None:
@@ -71,6 +72,7 @@ def test_extractive_answers_are_cited_and_stream_before_the_final_answer(seeded_
     *deltas, final = items
     assert deltas and all(isinstance(d, str) for d in deltas)
     assert isinstance(final, Answer)
+    assert final.attempts == 1  # a good first answer needs no second look
     assert "biological security" in final.text
     assert not final.abstained and final.citations
     assert set(find_markers(final.text)) <= set(range(1, len(final.passages) + 1))
@@ -162,6 +164,7 @@ def test_an_answer_that_only_repeats_the_question_gets_a_second_attempt(scripted
     assert second.user.startswith(first.user) and second.user != first.user  # same prefix, a hint appended
     assert "biological security" in result.text and not result.abstained and result.citations
     assert ECHO in result.raw_text  # both raw outputs are kept for the validity measure
+    assert result.attempts == 2
 
 
 def test_an_answer_that_still_repeats_the_question_is_a_refusal(scripted: Callable[..., Scripted]) -> None:
@@ -179,6 +182,7 @@ def test_an_answer_that_twice_says_nothing_about_what_was_asked_about_is_a_refus
     other = "Lavrov said Russia and Belarus signed a memorandum on biological security [1]."
     llm = scripted(other, other)
     result = answer(OFF_TOPIC)
+    assert result.attempts == 2 == len(llm.requests)
     assert "about China" in llm.requests[1].user
     assert result.abstained and result.text == REFUSAL
 
