@@ -206,8 +206,10 @@ def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -
     An answer that only repeats the question, or says nothing about what was
     asked about, states nothing the sources hold on it: if the retry falls
     short the same way, the reader gets the refusal. A role instead of a name
-    is still an answer, so then the first one stands. A backend error here
-    is logged, not shown: the first call worked.
+    is still an answer, so then the first one stands; so does a name for an
+    office no source mentions, unless the model itself then refuses (the
+    office may be a paraphrase). A backend error here is logged, not shown:
+    the first call worked.
     """
     keeps_first = reason in ("no name", "unnamed office")
     fallback = previous if keeps_first else REFUSAL
