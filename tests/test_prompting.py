@@ -57,6 +57,12 @@ def seed_passages(chars: int = 900) -> list[Passage]:
     return out
 
 
+def evidence(question: str, text: str) -> str:
+    """The evidence the model gets from one passage."""
+    req, _ = build_request(question, [passage(text)], budget_tokens=500, max_tokens=50)
+    return req.evidence[0].text
+
+
 def test_system_prompt_is_the_same_for_every_question_and_names_the_refusal() -> None:
     # static, so llama.cpp keeps it evaluated between questions; worked examples cost nothing after the first
     assert count_tokens(SYSTEM_PROMPT) <= 340
@@ -118,10 +124,7 @@ def test_the_sentence_after_a_best_match_comes_along() -> None:
         "Lukashenko spoke about trade with Russia at length. We have reached a balance in trade. "
         "We even have a slight surplus. The weather in Minsk was cold. Journalists waited outside."
     )
-    req, _ = build_request(
-        "What did Lukashenko say about the trade balance?", [passage(text)], budget_tokens=500, max_tokens=50
-    )
-    assert "slight surplus" in req.evidence[0].text
+    assert "slight surplus" in evidence("What did Lukashenko say about the trade balance?", text)
 
 
 def test_passages_are_numbered_in_order_and_duplicates_collapse() -> None:
@@ -224,13 +227,8 @@ def test_the_sentence_before_the_best_match_comes_along() -> None:
         "President Putin and I start almost all meetings with this matter. Journalists waited outside. "
         "The weather in Minsk was cold. Tickets for the football final went on sale."
     )
-    req, _ = build_request(
-        "Which matter do Putin and Lukashenko start almost all meetings with?",
-        [passage(text)],
-        budget_tokens=500,
-        max_tokens=50,
-    )
-    assert "import substitution" in req.evidence[0].text  # "this matter" points back
+    ev = evidence("Which matter do Putin and Lukashenko start almost all meetings with?", text)
+    assert "import substitution" in ev  # "this matter" points back
 
 
 def test_a_short_quotation_stays_whole_with_its_speaker_and_setting() -> None:
@@ -295,13 +293,7 @@ def test_the_two_sentences_after_the_best_match_come_along() -> None:
         "“I listened to your press conference yesterday. I heard all your statements. I totally support all of them. "
         "Tickets for the football final went on sale. The weather in Minsk was cold. Fans queued overnight.”"
     )
-    req, _ = build_request(
-        "How did the president react to the minister's press conference?",
-        [passage(text)],
-        budget_tokens=500,
-        max_tokens=50,
-    )
-    assert "I totally support all of them." in req.evidence[0].text
+    assert "I totally support all of them." in evidence("How did the president react to the press conference?", text)
 
 
 def test_a_follow_up_shows_the_earlier_exchange_before_the_sources_and_ends_with_the_question() -> None:
