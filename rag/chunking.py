@@ -106,6 +106,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 LEAD_MIN_WORDS = 6  # shorter lines at the top of a page are datelines, bylines and captions
 LEAD_MAX_TOKENS = 60
+LEAD_SCAN_CHARS = 4000
 
 
 def lead_sentence(doc: Document) -> str | None:
@@ -115,7 +116,8 @@ def lead_sentence(doc: Document) -> str | None:
     is where "Belarusian President Aleksandr Lukashenko" is spelled out.
     """
     title = re.findall(r"\w+", (doc.title or "").lower())
-    for a, b in split_sentences(doc.text)[:8]:
+    head = min(len(doc.text), LEAD_SCAN_CHARS)  # called for every chunk: look only at the top of the page
+    for a, b in split_sentences(doc.text, 0, head)[:8]:
         sentence = doc.text[a:b]
         words = re.findall(r"\w+", sentence.lower())
         if len(words) < LEAD_MIN_WORDS or words == title:
