@@ -211,8 +211,7 @@ def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -
     office may be a paraphrase). A backend error here is logged, not shown:
     the first call worked.
     """
-    keeps_first = reason in ("no name", "unnamed office")
-    fallback = previous if keeps_first else REFUSAL
+    fallback = previous if reason in ("no name", "unnamed office") else REFUSAL
     try:
         topic = office(request.question) if reason == "unnamed office" else about(request.question)
         raw = "".join(llm.stream(second_look(request, reason, topic)))
@@ -224,7 +223,7 @@ def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -
         return fallback, raw
     if reason == "unnamed office":  # only the model's own refusal overrides the name it gave
         return (REFUSAL if is_refusal(text) else previous), raw
-    if keeps_first:
+    if reason == "no name":
         return (previous if is_refusal(text) else text), raw
     return (REFUSAL if shortfall(text, request.question) == reason else text), raw
 

@@ -259,4 +259,4 @@ def _cite(body: str, numbers: list[int]) -> str:
     return f"{body} {marker}"
 
 
-__all__ = ["about", "ground", "shortfall", "shown", "split_answer"]
+__all__ = ["about", "ground", "office", "shortfall", "shown", "split_answer"]
