@@ -1,7 +1,8 @@
 """Retrieval-augmented Q&A over news articles, with citations you can check.
 
-Public API: :func:`retrieve` (passages with sources) and :func:`answer` /
-:func:`answer_stream` (a cited answer from the configured LLM backend).
+Public API: :func:`retrieve` (passages with sources), :func:`answer` /
+:func:`answer_stream` (a cited answer from the configured LLM backend) and
+:func:`load_document` (what indexing makes of a file or URL).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # imported eagerly so that the name `answer` is the function, not the submodule
 from rag.answer import Answer, answer, answer_stream
+from rag.ingestion import Document, load_document
 from rag.retrieval import Passage, retrieve
 
-__all__ = ["Answer", "Passage", "answer", "answer_stream", "retrieve"]
+__all__ = ["Answer", "Document", "Passage", "answer", "answer_stream", "load_document", "retrieve"]

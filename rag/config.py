@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     auth_password: SecretStr | None = None
     no_auth: bool = Field(False, description="Serve beyond loopback without a login (explicit opt-out).")
 
+    # --- articles by URL (rag.fetching) -------------------------------------
+    fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds to fetch one page, redirects included.")
+    fetch_max_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Larger responses are refused: an article page is far smaller."
+    )
+
 
 _settings: Settings | None = None
 

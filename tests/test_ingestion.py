@@ -14,6 +14,7 @@ from seed_truth import BODY_SENTENCES, FURNITURE, METADATA, SEED_SOURCES, SEEDS_
 
 from rag.errors import InputError
 from rag.ingestion import (
+    PDF_SUFFIXES,
     SUPPORTED_SUFFIXES,
     Document,
     clean_text,
@@ -556,7 +557,7 @@ def _assert_input_error(path: Path, fragment: str) -> None:
 
 
 def test_supported_suffixes() -> None:
-    assert {".txt", ".md", ".markdown", ".html", ".htm"} <= SUPPORTED_SUFFIXES
+    assert {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"} <= SUPPORTED_SUFFIXES
 
 
 def test_non_utf8_file(tmp_path: Path) -> None:
@@ -595,8 +596,8 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix(tmp_path: Path) -> None:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(b"%PDF-1.7")
+    path = tmp_path / "report.docx"
+    path.write_bytes(b"PK\x03\x04")
     _assert_input_error(path, "unsupported")
 
 
@@ -619,13 +620,13 @@ def test_iter_files_walks_folders_sorted_and_skips_hidden(tmp_path: Path) -> Non
     root = tmp_path / "corpus"
     (root / "b_sub").mkdir(parents=True)
     (root / ".git").mkdir()
-    for name in ("z.txt", "a.md", "b_sub/c.HTML", ".hidden.txt", ".git/config.txt", "notes.pdf"):
+    for name in ("z.txt", "a.md", "b_sub/c.HTML", ".hidden.txt", ".git/config.txt", "notes.odt"):
         (root / name).write_text(BODY)
     results = list(iter_files([root]))
     ok = [p.relative_to(root).as_posix() for p, warning in results if warning is None]
     warned = [p.name for p, warning in results if warning is not None]
     assert ok == ["a.md", "b_sub/c.HTML", "z.txt"]
-    assert warned == ["notes.pdf"]
+    assert warned == ["notes.odt"]
 
 
 def test_iter_files_warns_and_goes_on(tmp_path: Path) -> None:
@@ -642,8 +643,9 @@ def test_iter_files_warns_and_goes_on(tmp_path: Path) -> None:
 
 
 def test_every_supported_file_that_iter_files_yields_reads(tmp_path: Path) -> None:
-    for suffix in sorted(SUPPORTED_SUFFIXES):
+    text_suffixes = sorted(SUPPORTED_SUFFIXES - PDF_SUFFIXES)  # PDFs: tests/test_pdf.py
+    for suffix in text_suffixes:
         (tmp_path / f"article{suffix}").write_text(f"Talks resume\n\n{BODY}\n")
     docs = [read_document(p) for p, warning in iter_files([tmp_path]) if warning is None]
-    assert len(docs) == len(SUPPORTED_SUFFIXES)
+    assert len(docs) == len(text_suffixes)
     assert all(BODY in d.text for d in docs)

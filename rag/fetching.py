@@ -1,0 +1,264 @@
+"""Articles by URL: fetch a page (or a PDF) once, keep a snapshot, index the snapshot like a file.
+
+A snapshot in the index folder (``<index>/web/``) makes a URL behave like a
+file root: ``rag index`` re-reads it without touching the network, answers keep
+citing exactly the text that was indexed even if the site changes or goes down,
+and ``rag index --refetch`` refreshes every snapshot on request. The URL is kept
+beside the snapshot (``.NAME.json``) and becomes the document's link.
+
+Fetching is bounded: a timeout (``RAG_FETCH_TIMEOUT``), a size cap
+(``RAG_FETCH_MAX_BYTES``), HTML and PDF only, and every failure is one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rag.config import Settings, get_settings
+from rag.errors import InputError
+from rag.ingestion import Document, parse_document, source_url
+
+USER_AGENT = "Mozilla/5.0 (compatible; rag-news-chat/0.1; reads one article on a user's request)"
+_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.1"
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_PDF_TYPES = {"application/pdf", "application/x-pdf"}
+MAX_REDIRECTS = 5
+WEB_DIR = "web"
+
+
+def is_url(text: str) -> bool:
+    return bool(re.match(r"https?://\S+$", text.strip(), re.IGNORECASE))
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # as asked for
+    final_url: str  # after redirects
+    kind: str  # "html" | "pdf"
+    content_type: str
+    data: bytes  # HTML as UTF-8; a PDF as served
+
+
+def fetch(url: str, settings: Settings | None = None) -> Fetched:
+    """GET one page; an :class:`InputError` with one line for anything that is not a readable article."""
+    import httpx
+
+    s = settings or get_settings()
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{url}: not an http(s) address")
+    timeout = float(s.fetch_timeout)
+    limit = int(s.fetch_max_bytes)
+    deadline = time.monotonic() + timeout
+    headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
+    try:
+        with (
+            httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout, headers=headers) as c,
+            c.stream("GET", url) as r,
+        ):
+            if r.status_code >= 400:
+                raise InputError(f"{url}: the server answered {r.status_code} {r.reason_phrase}".rstrip())
+            content_type = r.headers.get("content-type", "")
+            declared = r.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise InputError(f"{url}: {_size_message(int(declared), limit)}")
+            body = bytearray()
+            for chunk in r.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise InputError(f"{url}: {_size_message(len(body), limit)}")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("total time exceeded")
+            final_url = str(r.url)
+            charset = r.charset_encoding
+    except httpx.TimeoutException:
+        raise InputError(f"{url}: no complete answer within {timeout:g} s (RAG_FETCH_TIMEOUT)") from None
+    except httpx.TooManyRedirects:
+        raise InputError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
+    except httpx.ConnectError as exc:
+        raise InputError(f"{url}: cannot connect to {parts.hostname} ({_reason(exc)})") from None
+    except httpx.HTTPError as exc:  # protocol errors, bad URLs, dropped connections
+        raise InputError(f"{url}: fetch failed ({type(exc).__name__}: {_reason(exc)})") from None
+    data = bytes(body)
+    kind = _kind(content_type, data)
+    if kind is None:
+        shown = content_type.split(";")[0].strip() or "of no declared type"
+        raise InputError(f"{url}: the server sent {shown}, not a web page or a PDF")
+    if not data.strip():
+        raise InputError(f"{url}: the server sent an empty page")
+    if kind == "html":
+        data = _to_utf8(data, charset)
+    return Fetched(url=url, final_url=final_url, kind=kind, content_type=content_type, data=data)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def _size_message(size: int, limit: int) -> str:
+    return f"larger than the {limit / 1048576:g} MiB limit (RAG_FETCH_MAX_BYTES); not an article page"
+
+
+def _kind(content_type: str, data: bytes) -> str | None:
+    mime = content_type.split(";")[0].strip().lower()
+    if mime in _PDF_TYPES or (mime in ("", "application/octet-stream") and data[:5] == b"%PDF-"):
+        return "pdf"
+    if mime in _HTML_TYPES:
+        return "html"
+    if not mime and re.match(rb"\s*(?:<!doctype html|<html)", data[:512], re.IGNORECASE):
+        return "html"
+    return None
+
+
+def _to_utf8(data: bytes, header_charset: str | None) -> bytes:
+    """Snapshots are stored as UTF-8, whatever the server used (its header, the page's meta tag, or a guess)."""
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        pass
+    from rag.ingestion import _declared_charset
+
+    for charset in (header_charset, _declared_charset(data)):
+        if charset:
+            try:
+                return data.decode(charset, errors="replace").encode("utf-8")
+            except LookupError:
+                continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    text = str(best) if best is not None else data.decode("cp1252", errors="replace")
+    return text.encode("utf-8")
+
+
+# --------------------------------------------------------------------------
+# Snapshots in the index folder
+# --------------------------------------------------------------------------
+
+
+def web_dir(settings: Settings | None = None) -> Path:
+    return Path((settings or get_settings()).index_dir) / WEB_DIR
+
+
+def snapshot_name(url: str, kind: str) -> str:
+    """Readable and unique: ``example.com-news-harbour-expansion-1a2b3c4d.html``."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "page").removeprefix("www.")
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{host}{parts.path}").strip("-")[:80].rstrip("-")
+    digest = hashlib.sha256(url.strip().encode()).hexdigest()[:8]
+    return f"{slug}-{digest}.{'pdf' if kind == 'pdf' else 'html'}"
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(f".{path.name}.json")
+
+
+def snapshot_for(url: str, settings: Settings | None = None) -> Path | None:
+    """The snapshot of ``url`` in this index, if it was ever fetched."""
+    folder = web_dir(settings)
+    for kind in ("html", "pdf"):
+        path = folder / snapshot_name(url, kind)
+        if path.is_file():
+            return path
+    return None
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def save_snapshot(fetched: Fetched, settings: Settings | None = None) -> tuple[Path, bool]:
+    """Store a fetched page; returns its path and whether its bytes changed (a new page counts as changed)."""
+    folder = web_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    old = snapshot_for(fetched.url, settings)
+    path = folder / snapshot_name(fetched.url, fetched.kind)
+    if old is not None and old != path:  # the URL now serves a PDF instead of a page, or the reverse
+        old.unlink(missing_ok=True)
+        _sidecar(old).unlink(missing_ok=True)
+    changed = not path.is_file() or path.read_bytes() != fetched.data
+    if changed:
+        _write_atomic(path, fetched.data)
+    info = {
+        "url": fetched.url,
+        "final_url": fetched.final_url,
+        "content_type": fetched.content_type,
+        "fetched": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "sha256": hashlib.sha256(fetched.data).hexdigest(),
+    }
+    _write_atomic(_sidecar(path), json.dumps(info, indent=1).encode())
+    return path, changed
+
+
+def delete_snapshot(url: str, settings: Settings | None = None) -> Path | None:
+    path = snapshot_for(url, settings)
+    if path is not None:
+        path.unlink(missing_ok=True)
+        _sidecar(path).unlink(missing_ok=True)
+    return path
+
+
+def fetch_snapshots(
+    urls: Iterable[str], settings: Settings | None = None, progress: Callable[[str], None] | None = None
+) -> tuple[list[Path], list[str]]:
+    """Fetch each URL into the index's web folder: the snapshot paths to index, and one warning per failure."""
+    paths: list[Path] = []
+    warnings: list[str] = []
+    for url in urls:
+        if progress is not None:
+            progress(f"fetching {url}")
+        try:
+            path, _ = save_snapshot(fetch(url, settings), settings)
+        except InputError as exc:
+            warnings.append(str(exc))
+            continue
+        paths.append(path)
+    return paths, warnings
+
+
+def refetch_roots(
+    roots: Iterable[str], settings: Settings | None = None, progress: Callable[[str], None] | None = None
+) -> list[str]:
+    """Fetch again every snapshot among an index's roots; a failure keeps the old snapshot, with a warning."""
+    warnings: list[str] = []
+    folder = web_dir(settings).resolve()
+    for root in roots:
+        path = Path(root)
+        if path.parent != folder or not path.is_file():
+            continue
+        url = source_url(path)
+        if url is None:
+            continue
+        if progress is not None:
+            progress(f"fetching {url} again")
+        try:
+            save_snapshot(fetch(url, settings), settings)
+        except InputError as exc:
+            warnings.append(f"{exc} (the copy fetched before stays indexed)")
+    return warnings
+
+
+def fetch_document(url: str, settings: Settings | None = None) -> Document:
+    """A page fetched now and read as ``rag index`` would read it, without storing anything."""
+    fetched = fetch(url, settings)
+    name = snapshot_name(fetched.url, fetched.kind)
+    if fetched.kind == "pdf":
+        from rag.pdf import pdf_document
+
+        return pdf_document(fetched.data, source=name, path=fetched.url, url=fetched.url)
+    raw = fetched.data.decode("utf-8", errors="replace")
+    return parse_document(raw, source=name, path=fetched.url, suffix=".html", url=fetched.url)
