@@ -52,10 +52,13 @@ class Citation:
     start: int
     end: int
     lead: str | None = None  # the document's lede, when the model was shown it beside ``text``
+    pages: str | None = None  # PDFs: the page or pages the passage is on
 
     @classmethod
     def of(cls, n: int, p: Passage) -> Citation:
-        return cls(n, p.source, p.title, p.publisher, p.date, p.url, p.text, p.chunk_id, p.start, p.end, p.lead)
+        return cls(
+            n, p.source, p.title, p.publisher, p.date, p.url, p.text, p.chunk_id, p.start, p.end, p.lead, p.pages
+        )
 
 
 @dataclass

@@ -37,16 +37,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited Q&A over news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="index files/folders (none: refresh everything already indexed)")
-    p.add_argument("paths", nargs="*", type=Path)
+    p = sub.add_parser("index", help="index files, folders or article URLs (none: refresh everything indexed)")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL", help=".txt .md .html .pdf files, folders, http(s) URLs")
+    p.add_argument("--refetch", action="store_true", help="fetch the articles indexed by URL again first")
     _common(p)
 
     p = sub.add_parser("list", help="show what is indexed")
     p.add_argument("--json", action="store_true")
     _common(p)
 
-    p = sub.add_parser("remove", help="forget a file or folder and drop its passages")
-    p.add_argument("path", type=Path)
+    p = sub.add_parser("remove", help="forget a file, folder or URL and drop its passages")
+    p.add_argument("path", metavar="PATH_OR_URL")
+    _common(p)
+
+    p = sub.add_parser("show", help="show what indexing makes of a file or URL: metadata and text")
+    p.add_argument("path", metavar="PATH_OR_URL")
+    p.add_argument("--json", action="store_true")
     _common(p)
 
     p = sub.add_parser("search", help="retrieve passages for a query")
@@ -106,9 +112,13 @@ def _progress(msg: str) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from rag.corpus import index_targets
     from rag.indexing import Indexer
 
-    report = Indexer().update(args.paths, progress=_progress)
+    paths, fetch_warnings = index_targets(args.paths, refetch=args.refetch, progress=_progress)  # URLs: fetched
+    for w in fetch_warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    report = Indexer().update(paths, progress=_progress)
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(
@@ -135,10 +145,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    from rag.corpus import forget_url, remove_target
     from rag.indexing import Indexer
 
-    report = Indexer().remove(args.path)
+    report = Indexer().remove(remove_target(args.path))
+    forget_url(args.path)
     print(f"removed {report.removed} documents ({report.chunks_deleted} passages)")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from rag.corpus import describe, document_json, show_document
+
+    doc, origin = show_document(args.path)
+    if args.json:
+        print(json.dumps(document_json(doc, origin), indent=2, ensure_ascii=False))
+    else:
+        print(describe(doc, origin))
     return 0
 
 
@@ -162,7 +185,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not passages:
         print("no passages found")
     for n, p in enumerate(passages, 1):
-        meta = ", ".join(x for x in (p.publisher, p.date) if x)
+        meta = ", ".join(x for x in (p.publisher, p.date, p.pages and f"p. {p.pages}") if x)
         print(f"[{n}] {p.source} — {p.title or '(no title)'}" + (f" ({meta})" if meta else ""))
         print(f"    score {p.score:.3f} · similarity {p.similarity:.3f} · chars {p.start}-{p.end}")
         if p.url:
@@ -196,7 +219,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if final.error:
         print(f"warning: {final.error}", file=sys.stderr)
     for c in final.citations:
-        meta = ", ".join(x for x in (c.publisher, c.date) if x)
+        meta = ", ".join(x for x in (c.publisher, c.date, c.pages and f"p. {c.pages}") if x)
         print(f"[{c.n}] {c.title or c.source}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
     return 0
 
@@ -243,6 +266,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index,
     "list": cmd_list,
     "remove": cmd_remove,
+    "show": cmd_show,
     "search": cmd_search,
     "ask": cmd_ask,
     "eval": cmd_eval,

@@ -107,7 +107,8 @@ def _reason(exc: Exception) -> str:
 
 
 def _size_message(size: int, limit: int) -> str:
-    return f"larger than the {limit / 1048576:g} MiB limit (RAG_FETCH_MAX_BYTES); not an article page"
+    shown = f"{limit / 1048576:.3g} MiB" if limit >= 1048576 else f"{limit / 1024:.0f} kB"
+    return f"larger than the {shown} limit (RAG_FETCH_MAX_BYTES); not an article page"
 
 
 def _kind(content_type: str, data: bytes) -> str | None:
@@ -262,3 +263,21 @@ def fetch_document(url: str, settings: Settings | None = None) -> Document:
         return pdf_document(fetched.data, source=name, path=fetched.url, url=fetched.url)
     raw = fetched.data.decode("utf-8", errors="replace")
     return parse_document(raw, source=name, path=fetched.url, suffix=".html", url=fetched.url)
+
+
+def check_public(url: str) -> None:
+    """Refuse addresses on the server's own network (loopback, private, link-local): for a page served to others."""
+    import ipaddress
+    import socket
+
+    host = urlsplit(url.strip()).hostname
+    if not host:
+        raise InputError(f"{url}: not an http(s) address")
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        raise InputError(f"{url}: cannot resolve {host}") from None
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
+            raise InputError(f"{url}: {host} is a local address; this page fetches public addresses only")

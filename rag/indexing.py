@@ -93,10 +93,13 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> Metadata:
         "ordinal": chunk.ordinal,
         "date_int": _date_int(doc.date),
     }
-    for key in ("title", "publisher", "date", "url"):
+    for key in ("title", "publisher", "date", "url", "author"):
         value = getattr(doc, key)
         if value:
             meta[key] = value
+    pages = doc.page_label(chunk.start, chunk.end)
+    if pages:  # PDFs: citations name the page
+        meta["pages"] = pages
     lead = lead_sentence(doc)
     if lead:
         meta["lead"] = lead

@@ -15,6 +15,7 @@ the default embedding model is English-only and retrieves other languages poorly
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import json
 import re
@@ -53,22 +54,15 @@ class Document:
         """The 1-based page holding character ``offset``, for documents that have pages."""
         if not self.pages:
             return None
-        page = 0
-        for i, start in enumerate(self.pages):
-            if start <= offset:
-                page = i
-            else:
-                break
-        return page + 1
+        return max(1, bisect.bisect_right(self.pages, offset))  # pages starting at or before it
 
-
-def page_label(doc: Document, start: int, end: int) -> str | None:
-    """``"3"`` or ``"3-4"``: the pages a span of ``doc.text`` lies on, for citations."""
-    first = doc.page_at(start)
-    if first is None:
-        return None
-    last = doc.page_at(max(start, end - 1)) or first
-    return str(first) if last == first else f"{first}-{last}"
+    def page_label(self, start: int, end: int) -> str | None:
+        """``"3"`` or ``"3-4"``: the pages a span of ``text`` lies on, for citations."""
+        first = self.page_at(start)
+        if first is None:
+            return None
+        last = self.page_at(max(start, end - 1)) or first
+        return str(first) if last == first else f"{first}-{last}"
 
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
@@ -528,6 +522,9 @@ def _words(line: str) -> int:
     if not cjk:
         return len(line.split())
     return len(_CJK_RE.sub(" ", line).split()) + cjk // _CJK_CHARS_PER_WORD
+
+
+count_words = _words  # public: `rag show` reports it
 
 
 def _is_timestamp(line: str) -> bool:

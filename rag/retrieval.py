@@ -51,6 +51,7 @@ class Passage:
     start: int  # character span in the cleaned document
     end: int
     lead: str | None = None  # the document's first sentence (who, what, when), for context
+    pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,6 +128,7 @@ def _passage(cid: str, text: str, meta: Metadata, score: float, similarity: floa
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
         lead=opt("lead"),
+        pages=opt("pages"),
     )
 
 

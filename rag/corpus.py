@@ -1,0 +1,149 @@
+"""What the CLI and the web page share for adding, removing and inspecting articles, by path or by URL.
+
+A URL is fetched into a snapshot in the index folder (:mod:`rag.fetching`) and
+from then on indexed like a file; these helpers turn what a person typed into
+the paths the indexer works on, and show a document as the index will see it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings, get_settings
+from rag.errors import InputError
+from rag.fetching import delete_snapshot, fetch_snapshots, is_url, refetch_roots, snapshot_for
+from rag.ingestion import Document, count_words, load_document, read_document
+
+Progress = Callable[[str], None]
+
+
+def index_targets(
+    items: Sequence[str | Path],
+    *,
+    refetch: bool = False,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Path], list[str]]:
+    """Paths to give the indexer (URLs fetched into snapshots first) and one warning per URL that failed.
+
+    With ``refetch``, every URL already among the index's roots is fetched again
+    first. If every item given was a URL and none could be fetched, that is an
+    error rather than a warning: there is nothing to index.
+    """
+    s = settings or get_settings()
+    warnings: list[str] = []
+    if refetch:
+        from rag.indexing import Manifest
+
+        warnings += refetch_roots(Manifest.load(Path(s.index_dir)).roots, s, progress)
+    urls = [str(i).strip() for i in items if isinstance(i, str) and is_url(i)]
+    paths = [Path(i) for i in items if not (isinstance(i, str) and is_url(i))]
+    snapshots, failed = fetch_snapshots(urls, s, progress)
+    if urls and not snapshots and not paths:
+        raise InputError(failed[0] if len(failed) == 1 else f"none of the {len(urls)} URLs could be fetched")
+    return paths + snapshots, warnings + failed
+
+
+def remove_target(item: str | Path, settings: Settings | None = None) -> Path:
+    """The path the indexer knows an item by: a URL's snapshot, or the path itself."""
+    if isinstance(item, str) and is_url(item):
+        snapshot = snapshot_for(item, settings)
+        if snapshot is None:
+            raise InputError(f"{item} is not in the index (see `rag list`)")
+        return snapshot
+    return Path(item)
+
+
+def forget_url(item: str | Path, settings: Settings | None = None) -> None:
+    """Delete a URL's snapshot once its passages are gone from the index."""
+    if isinstance(item, str) and is_url(item):
+        delete_snapshot(item, settings)
+
+
+def show_document(item: str | Path, settings: Settings | None = None) -> tuple[Document, str]:
+    """The document as ``rag index`` reads it, and where it came from (a file, a snapshot, or fetched now)."""
+    if isinstance(item, str) and is_url(item):
+        snapshot = snapshot_for(item, settings)
+        if snapshot is not None:
+            return read_document(snapshot), f"snapshot {snapshot}"
+        return load_document(item), "fetched now (not indexed)"
+    return load_document(Path(item)), "file"
+
+
+# 36 of the commonest English words: in English prose they are about 40% of all words, in other
+# languages (Latin script included) a few percent.
+_ENGLISH = frozenset(
+    {
+        "the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on",
+        "not", "he", "i", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "they", "you",
+        "were", "her", "she", "there", "been",
+    }
+)  # fmt: skip
+
+
+def looks_english(text: str) -> bool:
+    words = re.findall(r"\w+", text[:20_000].lower())
+    if len(words) < 20:
+        return True  # too little to tell
+    return sum(w in _ENGLISH for w in words) / len(words) >= 0.15
+
+
+def language_note(doc: Document, embedding_model: str) -> str | None:
+    if looks_english(doc.text) or "minilm" not in embedding_model.lower():
+        return None
+    return (
+        f"this text does not look English: it is indexed as it is, but the embedding model ({embedding_model}) "
+        "is English-only, so questions will find it poorly"
+    )
+
+
+def describe(doc: Document, origin: str, settings: Settings | None = None, full: bool = True) -> str:
+    """``rag show``: the metadata, then the text exactly as it will be chunked."""
+    s = settings or get_settings()
+    words = count_words(doc.text)
+    lines = [
+        f"source:    {doc.source} ({origin})",
+        f"title:     {doc.title or '(none found)'}",
+        f"publisher: {doc.publisher or '(unknown)'}",
+        f"date:      {doc.date or '(none found)'}",
+        f"author:    {doc.author or '-'}",
+        f"url:       {doc.url or '-'}",
+    ]
+    if doc.pages:
+        lines.append(f"pages:     {len(doc.pages)}")
+    paragraphs = doc.text.count("\n\n") + 1
+    lines.append(f"text:      {len(doc.text):,} characters, {words:,} words, {paragraphs:,} paragraphs")
+    note = language_note(doc, s.embedding_model)
+    if note:
+        lines.append(f"note:      {note}")
+    body = doc.text if full else doc.text[:1500] + ("…" if len(doc.text) > 1500 else "")
+    return "\n".join(lines) + "\n\n" + body
+
+
+def document_json(doc: Document, origin: str) -> dict[str, Any]:
+    data = asdict(doc)
+    data["pages"] = list(doc.pages)
+    data["origin"] = origin
+    return data
+
+
+def add_url(url: str, settings: Settings | None = None, progress: Progress | None = None) -> str:
+    """Fetch one article and index it now: one line for the web page to show (errors included)."""
+    from rag.indexing import Indexer
+
+    s = settings or get_settings()
+    url = (url or "").strip()
+    if not is_url(url):
+        raise InputError("give an address starting with http:// or https://")
+    paths, _ = index_targets([url], settings=s, progress=progress)
+    report = Indexer(s).update(paths, progress=progress)
+    mine = [w for w in report.warnings if paths[0].name in w]  # other roots may warn about their own files
+    if mine:
+        raise InputError(mine[0].removeprefix("skipped ").replace(paths[0].name, url, 1))
+    doc = read_document(paths[0])
+    state = "indexed" if report.added else "already indexed, unchanged"
+    return f"{state}: {doc.title or doc.source} ({doc.publisher or 'unknown publisher'}, {doc.date or 'undated'})"
