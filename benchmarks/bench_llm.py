@@ -60,7 +60,7 @@ def bench_model(
     threads = int(os.environ.get("RAG_N_THREADS", "2"))
     llm = LocalLLM(Settings(n_ctx=2048, n_threads=threads), model_path=path)
     t0 = time.perf_counter()
-    llama = llm.load()
+    llm.load()
     load_s = time.perf_counter() - t0
     windows = seed_windows()
     cold: list[float] = []
@@ -73,7 +73,7 @@ def bench_model(
         req, _ = build_request(
             q, top_passages(q, windows), budget_tokens=budget, max_tokens=max_tokens, grammar=grammar
         )
-        real = len(llama.tokenize(f"{req.system}\n{req.user}".encode(), add_bos=False, special=True))
+        real = llm.count_tokens(f"{req.system}\n{req.user}")
         prompt_tokens.append(real)
         assert real <= estimate_prompt_tokens(req.system, req.user), "budget estimate undercounts"
         requests.append(req)
@@ -90,7 +90,7 @@ def bench_model(
                 pieces.append(d)
             total = time.perf_counter() - t
             out = "".join(pieces)
-            n_out = len(llama.tokenize(out.encode(), add_bos=False)) if out else 0
+            n_out = llm.count_tokens(out) if out else 0
             ttft = first if first is not None else total
             if r == 0:
                 cold.append(ttft)
@@ -99,7 +99,7 @@ def bench_model(
                 ttfts.append(ttft)
                 if total > ttft and n_out > 1:
                     rates.append((n_out - 1) / (total - ttft))
-    del llm, llama
+    llm.close()
     return {
         "model": name,
         "grammar": grammar,

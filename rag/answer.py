@@ -18,10 +18,10 @@ from typing import Any
 from rag.citations import MarkerStreamFilter, find_markers, repair, strip_markers
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.grounding import about, ground, office, shortfall
-from rag.llm import LLM, LLMRequest, get_backend
+from rag.grounding import about, addresses, ground, office, shortfall
+from rag.llm import LLM, LLMRequest, available_backends, get_backend
 from rag.prompting import REFUSAL, build_request, is_refusal, second_look
-from rag.retrieval import Passage, check_query, get_retriever
+from rag.retrieval import Passage, check_k, check_query, get_retriever
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ class Citation:
     start: int
     end: int
     lead: str | None = None  # the document's lede, when the model was shown it beside ``text``
+    pages: str | None = None  # PDFs: the page or pages the passage is on
+    pages: str | None = None  # PDFs: the page or pages the passage is on
     pages: str | None = None  # PDFs: the page or pages the passage is on
 
     @classmethod
@@ -138,32 +140,36 @@ def answer_stream(
     """Yield text deltas as they are safe to show, then the final :class:`Answer`."""
     t0 = time.perf_counter()
     s = get_settings()
-    name = backend or s.backend
+    name = (backend or s.backend).strip().lower()
+    if name not in available_backends():
+        raise RagError(f"unknown backend {name!r}; known: {', '.join(available_backends())}")
     check_query(question, s.max_query_chars)
     query = resolve_query(question, history)
-    passages = get_retriever().retrieve(query, k or MAX_PASSAGES, sources=sources, since=since, until=until)
+    k = MAX_PASSAGES if k is None else check_k(k)
+    passages = get_retriever().retrieve(query, k, sources=sources, since=since, until=until)
 
     if not passages or passages[0].similarity < s.abstain_similarity:
         yield REFUSAL
         yield Answer(REFUSAL, [], True, query, passages, "", name, None, time.perf_counter() - t0, None, attempts=0)
         return
 
-    llm = get_backend(name)
     note = _conversation_note(history) if query != " ".join(question.split()) else None
-    request, given = build_request(
-        " ".join(question.split()),
-        passages,
-        budget_tokens=s.prompt_budget,
-        max_tokens=s.max_answer_tokens,
-        context_window=llm.context_window,
-        history_note=note,
-    )
-    valid = request.valid_citations
-    filt = MarkerStreamFilter(valid)
     raw: list[str] = []
     ttft: float | None = None
     error: str | None = None
+    given: list[Passage] = passages
+    request: LLMRequest | None = None
     try:
+        llm = get_backend(name)
+        request, given = build_request(
+            " ".join(question.split()),
+            passages,
+            budget_tokens=s.prompt_budget,
+            max_tokens=s.max_answer_tokens,
+            context_window=llm.context_window,
+            history_note=note,
+        )
+        filt = MarkerStreamFilter(request.valid_citations)
         for delta in llm.stream(request):
             raw.append(delta)
             shown = filt.feed(delta)
@@ -174,12 +180,12 @@ def answer_stream(
         tail = filt.flush()
         if tail:
             yield tail
-    except RagError as exc:
+    except RagError as exc:  # a model that failed, crashed or timed out: the reader still gets the sources
         error = str(exc)
     raw_text = "".join(raw)
-    text = repair(raw_text, valid).strip()
-    attempts = 1
-    if text and error is None and not is_refusal(text):
+    text = repair(raw_text, request.valid_citations).strip() if request is not None else ""
+    attempts = 1 if request is not None else 0
+    if request is not None and text and error is None and not is_refusal(text):
         reason = shortfall(text, request.question, request.evidence)
         if reason:
             attempts = 2
@@ -187,15 +193,19 @@ def answer_stream(
             raw_text += f"\n\n{retry_raw}" if retry_raw else ""
         if not is_refusal(text):
             text = ground(text, request.question, request.evidence) or REFUSAL
-    if error:
-        text = (
-            text + "\n\n" if text else ""
-        ) + f"The language model failed ({error}). The retrieved sources are below."
+        if not is_refusal(text) and not addresses(text, request.question, request.evidence):
+            log.warning("answer dropped: it does not address the question (%r)", text[:200])
+            text = REFUSAL  # e.g. an instruction planted in a source, followed
     by_n = {n: p for n, p in enumerate(given, 1)}
     cited: list[Citation] = []
     for n in find_markers(text):
         if n in by_n and all(c.n != n for c in cited):
             cited.append(Citation.of(n, by_n[n]))
+    if error:
+        text = (
+            text + "\n\n" if text else ""
+        ) + f"The language model failed ({error}). The retrieved sources are below."
+        cited += [Citation.of(n, p) for n, p in by_n.items() if all(c.n != n for c in cited)]
     abstained = error is None and is_refusal(text)
     if abstained:
         cited = []

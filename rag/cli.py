@@ -1,4 +1,4 @@
-"""The `rag` command: index, list, remove, search, ask, eval, serve.
+"""The `rag` command: index, list, remove, search, ask, eval, doctor, serve.
 
 Every user-facing failure is a `RagError` printed as one line (exit 2);
 tracebacks appear only with ``--debug``.
@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trec", nargs=3, type=Path, metavar=("DOCS", "TOPICS", "QRELS"), help="TREC collection")
     _common(p)
 
+    p = sub.add_parser("doctor", help="check the install end to end and say how to fix what is wrong")
+    p.add_argument("--backend", help="check this backend instead of RAG_BACKEND")
+    _common(p)
+
     p = sub.add_parser("serve", help="run the web chat")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
@@ -125,6 +129,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"indexed: {report.added} new or changed, {report.unchanged} unchanged, {report.removed} removed "
         f"({report.chunks_embedded} passages embedded, {report.chunks_deleted} dropped)"
     )
+    if args.paths and len(report.rejected) == len(args.paths):
+        print("error: nothing indexable in the paths given (see the warnings above)", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -173,12 +180,11 @@ def _ensure_index() -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from rag.config import get_settings
-    from rag.retrieval import retrieve
+    from rag.retrieval import check_k, retrieve
 
+    k = get_settings().k if args.k is None else check_k(args.k)
     _ensure_index()
-    passages = retrieve(
-        args.query, args.k or get_settings().k, sources=args.sources, since=args.since, until=args.until
-    )
+    passages = retrieve(args.query, k, sources=args.sources, since=args.since, until=args.until)
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
         return 0
@@ -255,6 +261,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from rag.doctor import run_checks
+
+    failed = 0
+    for check in run_checks(args.backend, progress=_progress):
+        print(check.line())
+        failed += not check.ok
+    print("all checks passed" if not failed else f"{failed} check(s) failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from rag.ui import serve
 
@@ -271,10 +288,15 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ask": cmd_ask,
     "eval": cmd_eval,
     "serve": cmd_serve,
+    "doctor": cmd_doctor,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # an argument that is not UTF-8 arrives as lone surrogates: echoing it must not crash the output
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(message)s")
     if not args.debug:

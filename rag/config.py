@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(PROJECT_ROOT / "seeds", description="Always indexed.")
     chroma_url: str | None = Field(None, description="Chroma server URL (http://host:port); unset = embedded store.")
     collection: str = Field("passages", min_length=3, description="Chroma collection name.")
+    max_document_chars: int = Field(
+        500_000,
+        ge=1_000,
+        description="Longer documents are skipped with a message: a news article is far shorter, and embedding "
+        "500,000 characters (~1,000 passages) takes about a minute on 2 cores, under the index's write lock.",
+    )
 
     # --- chunking and embedding -------------------------------------------
     chunk_size: int = Field(160, ge=16, le=2048, description="Target chunk size in cl100k tokens.")
@@ -52,6 +58,9 @@ class Settings(BaseSettings):
         520, ge=100, description="Prompt tokens per question (sources, question, history; the system prompt is cached)."
     )
     max_answer_tokens: int = Field(160, ge=16)
+    local_reply_timeout: float = Field(
+        120.0, gt=0, description="Seconds the local model may stay silent (loading excluded) before it is restarted."
+    )
     model_cache_dir: Path = Field(Path.home() / ".cache" / "rag-chat", description="Where assembled GGUFs live.")
 
     openai_base_url: str | None = Field(
@@ -70,6 +79,7 @@ class Settings(BaseSettings):
     auth_user: str | None = None
     auth_password: SecretStr | None = None
     no_auth: bool = Field(False, description="Serve beyond loopback without a login (explicit opt-out).")
+    share: bool = Field(False, description="Open a public gradio.live link; refused unless a login is set.")
 
     # --- articles by URL (rag.fetching) -------------------------------------
     fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds to fetch one page, redirects included.")

@@ -24,7 +24,7 @@ from rag.chunking import Chunk, chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexBusyError, InputError
-from rag.ingestion import CLEANING_VERSION, Document, iter_files, read_document
+from rag.ingestion import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, Document, iter_files, read_document
 from rag.lexical import LexicalIndex
 from rag.store import Metadata, Store
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 METADATA_VERSION = "lead-1"  # chunks carry their document's lead sentence
+PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 FLUSH_CHUNKS = 2048  # chunks embedded per call: length-sorted batches pad less (measured: 0.93 of raw encode)
 
 
@@ -43,6 +44,7 @@ class IndexReport:
     chunks_embedded: int = 0
     chunks_deleted: int = 0
     warnings: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # paths given this run that held nothing indexable
 
     @property
     def changed(self) -> bool:
@@ -71,6 +73,13 @@ class Manifest:
         except (OSError, ValueError) as exc:
             log.warning("manifest %s unreadable (%s): rebuilding the index", path, exc)
             return cls(path, {})
+
+    def corpus_digest(self) -> str:
+        """A digest of every chunk id the manifest lists: the lexical index must have been built from the same."""
+        h = hashlib.sha256()
+        for cid in sorted(c for d in self.docs.values() for c in d.get("chunks", [])):
+            h.update(cid.encode())
+        return h.hexdigest()
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
@@ -104,6 +113,13 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> Metadata:
     if lead:
         meta["lead"] = lead
     return meta
+
+
+def _too_long(size: int, limit: int) -> str:
+    return (
+        f"{size:,} characters is over the limit of {limit:,} for one document (RAG_MAX_DOCUMENT_CHARS); "
+        "split it into articles"
+    )
 
 
 def _under(path: str, root: str) -> bool:
@@ -161,8 +177,7 @@ class Indexer:
 
             self._write(store, manifest, changed(), report, progress or (lambda _m: None), direct=True)
             manifest.save()
-            if report.changed:
-                self._rebuild_lexical(store)
+            self._refresh_lexical(store, manifest)
             return report
 
     def remove(self, path: Path) -> IndexReport:
@@ -180,7 +195,7 @@ class Indexer:
             for p in gone:
                 self._drop(store, manifest, p, report)
             manifest.save()
-            self._rebuild_lexical(store)
+            self._refresh_lexical(store, manifest)
             return report
 
     # --- internals ----------------------------------------------------------
@@ -203,15 +218,19 @@ class Indexer:
             manifest.docs = {}
         if not manifest.roots and not manifest.docs:
             manifest.roots = [str(Path(self.s.seeds_dir).resolve())]
+        added_roots: list[str] = []
         for p in new_paths:
             if not p.exists():
                 report.warnings.append(f"skipped {p}: no such file or folder")
+                report.rejected.append(str(p))
                 continue
             root = str(p.resolve())
             if root not in manifest.roots:
                 manifest.roots.append(root)
+                added_roots.append(root)
 
         seen: set[str] = set()
+        limit = self.s.max_document_chars
 
         def changed_files() -> Iterator[tuple[Document, str]]:
             for root in list(manifest.roots):
@@ -231,20 +250,30 @@ class Indexer:
                     if manifest.docs.get(key, {}).get("hash") == digest:
                         report.unchanged += 1
                         continue
+                    if path.suffix.lower() in PLAIN_TEXT and path.stat().st_size > 4 * limit:
+                        report.warnings.append(f"skipped {path}: {_too_long(path.stat().st_size, limit)}")
+                        continue  # refused before reading: cleaning and embedding it would hold the lock for minutes
                     try:
-                        yield read_document(path), digest
+                        doc = read_document(path)
                     except InputError as exc:
                         report.warnings.append(f"skipped {exc}")  # an indexed version, if any, stays
+                        continue
+                    if len(doc.text) > limit:
+                        report.warnings.append(f"skipped {path}: {_too_long(len(doc.text), limit)}")
+                        continue
+                    yield doc, digest
 
         self._write(store, manifest, changed_files(), report, progress)
+        for root in added_roots:  # a path that held nothing indexable is not remembered (nor warned about again)
+            if not any(_under(key, root) for key in manifest.docs):
+                manifest.roots.remove(root)
+                report.rejected.append(root)
         # deleted, or no longer under a root (documents added directly are kept)
         for key in [k for k, e in manifest.docs.items() if k not in seen and not e.get("direct")]:
             self._drop(store, manifest, key, report)
         manifest.signature = sig
         manifest.save()
-        if report.changed or LexicalIndex.current_generation(self.index_dir) is None:
-            progress("rebuilding the lexical index")
-            self._rebuild_lexical(store)
+        self._refresh_lexical(store, manifest, progress)
         return report
 
     def _write(
@@ -323,7 +352,22 @@ class Indexer:
             report.chunks_deleted += len(ids)
         report.removed += 1
 
-    def _rebuild_lexical(self, store: Store) -> None:
+    def _refresh_lexical(
+        self, store: Store, manifest: Manifest, progress: Callable[[str], None] = lambda _m: None
+    ) -> None:
+        """Rebuild BM25 unless the published build was made from exactly the manifest's chunks.
+
+        Compared by digest rather than by "did this run change anything": a run
+        killed during the rebuild leaves the old build published, and the next
+        run must redo it even though no document changed.
+        """
+        digest = manifest.corpus_digest()
+        if LexicalIndex.built_for(self.index_dir) == digest:
+            return
+        progress("rebuilding the lexical index")
+        self._rebuild_lexical(store, digest)
+
+    def _rebuild_lexical(self, store: Store, digest: str) -> None:
         ids: list[str] = []
         texts: list[str] = []
         sources: list[str] = []
@@ -334,7 +378,7 @@ class Indexer:
             texts.append(f"{title}\n{text}" if title else text)
             sources.append(str(meta.get("source", "")))
             dates.append(int(meta.get("date_int", 0) or 0))
-        LexicalIndex.build(ids, texts, sources, dates).save(self.index_dir)
+        LexicalIndex.build(ids, texts, sources, dates, corpus=digest).save(self.index_dir)
 
 
 def list_documents(settings: Settings | None = None) -> list[dict[str, Any]]:

@@ -51,9 +51,12 @@ class LexicalIndex:
     dates: np.ndarray  # int32 YYYYMMDD, 0 = undated
     model: bm25s.BM25 | None
     generation: str
+    corpus: str = ""  # what it was built from (the indexer's digest of the manifest's chunk ids)
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], sources: list[str], dates: list[int]) -> LexicalIndex:
+    def build(
+        cls, ids: list[str], texts: list[str], sources: list[str], dates: list[int], corpus: str = ""
+    ) -> LexicalIndex:
         model: bm25s.BM25 | None = None
         if ids:
             model = bm25s.BM25()
@@ -64,6 +67,7 @@ class LexicalIndex:
             dates=np.asarray(dates, dtype=np.int32),
             model=model,
             generation=uuid.uuid4().hex,
+            corpus=corpus,
         )
 
     def scores(self, query: str) -> np.ndarray:
@@ -103,6 +107,7 @@ class LexicalIndex:
             self.model.save(str(tmp / "bm25"))
         np.save(tmp / "dates.npy", self.dates)
         (tmp / "rows.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources.tolist()}))
+        (tmp / "corpus").write_text(self.corpus)
         os.replace(tmp, folder)
         pointer_tmp = index_dir / f".{POINTER}.tmp"
         pointer_tmp.write_text(self.generation)
@@ -116,6 +121,17 @@ class LexicalIndex:
     def current_generation(index_dir: Path) -> str | None:
         try:
             return (index_dir / POINTER).read_text().strip() or None
+        except OSError:
+            return None
+
+    @classmethod
+    def built_for(cls, index_dir: Path) -> str | None:
+        """The corpus digest the published build was made from (None: no build, or one from before digests)."""
+        gen = cls.current_generation(index_dir)
+        if gen is None:
+            return None
+        try:
+            return (index_dir / f"lexical-{gen}" / "corpus").read_text().strip() or None
         except OSError:
             return None
 

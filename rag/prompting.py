@@ -31,11 +31,10 @@ import tiktoken
 from rag.errors import InputError, RagError
 from rag.llm import Evidence, LLMRequest
 from rag.retrieval import Passage
+from rag.types import REFUSAL
 
 log = logging.getLogger(__name__)
 
-#: the exact reply for questions the sources do not answer (a full sentence on purpose)
-REFUSAL = "I cannot find this in the sources."
 
 SYSTEM_PROMPT = f"""You answer questions about news articles using only the numbered sources given.
 Rules:

@@ -22,6 +22,7 @@ import numpy as np
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import InputError
+from rag.indexing import MANIFEST, ensure_index
 from rag.lexical import LexicalIndex
 from rag.store import Metadata, Store
 
@@ -52,18 +53,49 @@ class Passage:
     end: int
     lead: str | None = None  # the document's first sentence (who, what, when), for context
     pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
+    pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
+    pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+#: the most passages one call may ask for
+MAX_K = 50
+
+
 def check_query(query: str, limit: int) -> str:
-    if not isinstance(query, str) or not query.strip():
+    """The query with its white space collapsed, or a one-line InputError."""
+    if query is not None and not isinstance(query, str):
+        raise InputError(f"the query must be text, not {type(query).__name__}")
+    if not query or not query.strip():
         raise InputError("the query is empty: type a question")
     q = " ".join(query.split())
     if len(q) > limit:
         raise InputError(f"the query is too long ({len(q):,} characters; the limit is {limit:,})")
+    try:
+        q.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8, decoded with surrogateescape
+        raise InputError("the query is not valid text (it holds bytes that are not UTF-8)") from None
     return q
+
+
+def check_k(k: object) -> int:
+    """``k`` as an int from 1 to :data:`MAX_K`, or a one-line InputError (never a silent default).
+
+    Whole floats pass (web sliders send 5.0); digit strings pass (form fields).
+    """
+    value: int | None = None
+    if isinstance(k, str) and k.strip().isdigit():
+        value = int(k.strip())
+    elif isinstance(k, int) and not isinstance(k, bool):
+        value = k
+    elif isinstance(k, float) and k.is_integer():
+        value = int(k)
+    if value is None or not 1 <= value <= MAX_K:
+        shown = repr(k) if len(repr(k)) <= 40 else repr(k)[:40] + "…"
+        raise InputError(f"k must be a whole number from 1 to {MAX_K}, not {shown}")
+    return value
 
 
 def _parse_day(value: str | dt.date | None, name: str) -> int | None:
@@ -192,8 +224,7 @@ class Retriever:
         until: str | dt.date | None = None,
     ) -> list[Passage]:
         q = check_query(query, self.s.max_query_chars)
-        if not isinstance(k, int) or k < 1:
-            raise InputError("k must be a positive whole number")
+        k = check_k(k)
         src = {sources} if isinstance(sources, str) else (set(sources) if sources else None)
         lo, hi = _parse_day(since, "since"), _parse_day(until, "until")
         if lo is not None and hi is not None and lo > hi:
@@ -221,9 +252,11 @@ class Retriever:
             missing = [cid for cid, c in cand.items() if c["sim"] is None]
             if missing:  # lexical-only hits: fetch text and stored vector for their cosine
                 for cid, rec in self.store.get(missing, embeddings=True).items():
-                    cand[cid].update(sim=float(rec["vector"] @ qvec), text=rec["text"], meta=rec["meta"])
+                    if rec.get("vector") is not None:
+                        cand[cid].update(sim=float(rec["vector"] @ qvec), text=rec["text"], meta=rec["meta"])
         ranked = sorted(
-            (c | {"id": cid} for cid, c in cand.items() if c["sim"] is not None),  # gone since the lexical build
+            # skipped: gone since the lexical build, or caught half-written by an indexer in another process
+            (c | {"id": cid} for cid, c in cand.items() if c["sim"] is not None and c.get("text") and c.get("meta")),
             key=lambda c: DENSE_WEIGHT * c["sim"] + (1 - DENSE_WEIGHT) * c["bm25"],
             reverse=True,
         )
@@ -257,11 +290,13 @@ _retrievers_lock = threading.Lock()
 
 
 def get_retriever(settings: Settings | None = None) -> Retriever:
-    """One retriever per index (and model) per process."""
+    """One retriever per index (and model) per process; an index never built is built first, as the CLI does."""
     s = settings or get_settings()
     key = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model)
     with _retrievers_lock:
         if key not in _retrievers:
+            if not (Path(s.index_dir) / MANIFEST).exists():
+                ensure_index(s)
             _retrievers[key] = Retriever(s)
         return _retrievers[key]
 

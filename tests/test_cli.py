@@ -125,3 +125,50 @@ def test_ask_with_an_unknown_backend_is_one_line(index: Path) -> None:
     out = rag("ask", "Who met Lavrov?", "--backend", "nosuch", index=index)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "nosuch" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("k", ["0", "-3", "1000000000000"])
+def test_a_bad_k_is_an_error_not_a_silent_default(index: Path, k: str) -> None:
+    out = rag("search", "Lavrov", "-k", k, index=index)
+    assert out.returncode == 2 and "k must be a whole number from 1 to 50" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_question_that_is_not_utf8_is_one_line(index: Path) -> None:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run(
+        [sys.executable.encode(), b"-m", b"rag.cli", b"search", b"Lavrov \xff\xfe Minsk"],
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert out.returncode == 2 and b"not valid text" in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_indexing_only_bad_paths_fails_and_remembers_none_of_them(tmp_path: Path) -> None:
+    bad = tmp_path / "binary.txt"
+    bad.write_bytes(bytes(range(256)) * 4)
+    index = tmp_path / "index"
+    out = rag("index", str(bad), str(tmp_path / "missing.txt"), index=index)
+    assert out.returncode == 1 and "nothing indexable" in out.stderr
+    again = rag("index", index=index)
+    assert again.returncode == 0 and "warning" not in again.stderr
+
+
+def test_doctor_checks_the_install_and_names_the_fix(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    empty = rag("doctor", "--backend", "extractive", index=index)
+    assert empty.returncode == 1
+    assert "FAIL  index: nothing indexed" in empty.stdout and "fix: rag index" in empty.stdout
+    assert "ok    embedding model" in empty.stdout and "Traceback" not in empty.stderr
+    assert rag("index", index=index).returncode == 0
+    healthy = rag("doctor", "--backend", "extractive", index=index)
+    assert healthy.returncode == 0, healthy.stdout
+    assert "ok    index: 5 documents" in healthy.stdout
+
+
+def test_doctor_names_an_unreachable_chroma_server(tmp_path: Path) -> None:
+    from support import free_port
+
+    out = rag("doctor", "--backend", "extractive", "--chroma-url", f"http://127.0.0.1:{free_port()}", index=tmp_path)
+    assert out.returncode == 1 and "FAIL  Chroma server" in out.stdout and "chroma run --path" in out.stdout

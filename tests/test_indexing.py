@@ -210,3 +210,56 @@ def test_readers_keep_answering_during_a_reindex_and_then_see_new_content(
     assert not errors and answered > 0
     top = reader.retrieve("joint space research centre cosmonauts", k=3)
     assert top[0].source == "space.txt"
+
+
+def test_a_lexical_rebuild_killed_midway_is_redone_by_the_next_run(  # type: ignore[no-untyped-def]
+    make_settings, counting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 during "rebuilding the lexical index" left BM25 stale for good: the next run saw nothing changed."""
+    s = make_settings()
+    Indexer(s, counting).update()
+    extra = tmp_path / "new"
+    extra.mkdir()
+    (extra / "space.txt").write_text(NEW_ARTICLE)
+
+    def killed(self, store, digest):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # vectors and manifest written, the old BM25 build still published
+
+    monkeypatch.setattr(Indexer, "_rebuild_lexical", killed)
+    with pytest.raises(KeyboardInterrupt):
+        Indexer(s, counting).update([extra])
+    monkeypatch.undo()
+
+    again = Indexer(s, counting).update()
+    assert (again.added, again.chunks_embedded) == (0, 0)  # nothing to embed, and yet...
+    manifest = Manifest.load(Path(s.index_dir))
+    assert indexing.LexicalIndex.built_for(Path(s.index_dir)) == manifest.corpus_digest()
+    lexical = indexing.LexicalIndex.load(Path(s.index_dir))
+    assert lexical is not None and len(lexical.ids) == sum(len(e["chunks"]) for e in manifest.docs.values())
+
+
+def test_a_bad_file_given_directly_is_not_remembered(make_settings, counting, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = make_settings()
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    first = Indexer(s, counting).update([bad])
+    assert first.rejected == [str(bad.resolve())] and first.warnings
+    assert str(bad.resolve()) not in Manifest.load(Path(s.index_dir)).roots
+    assert Indexer(s, counting).update().warnings == []  # not warned about on every later run
+
+
+def test_a_document_over_the_size_limit_is_skipped_with_a_message_naming_the_limit(  # type: ignore[no-untyped-def]
+    make_settings, counting, tmp_path: Path
+) -> None:
+    s = make_settings(max_document_chars=20_000)  # the longest seed has about 6,000
+    big = tmp_path / "book.txt"
+    big.write_text("A long sentence about nothing in particular, repeated. " * 2_000)  # 110,000 characters
+    html = tmp_path / "long.html"
+    paragraphs = "".join(f"<p>Paragraph number {i} of this page goes on about the matter at hand.</p>" for i in range(800))
+    html.write_text(f"<html><body><article>{paragraphs}</article></body></html>")
+    t0 = time.monotonic()
+    report = Indexer(s, counting).update([big, html])
+    assert time.monotonic() - t0 < 60
+    said = " ".join(report.warnings)
+    assert "book.txt" in said and "long.html" in said and "limit of 20,000" in said and "RAG_MAX_DOCUMENT_CHARS" in said
+    assert {r["source"] for r in list_documents(s)} == {p.name for p in Path(s.seeds_dir).glob("*.txt")}

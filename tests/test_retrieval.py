@@ -13,7 +13,7 @@ from rag import evaluation as ev
 from rag.config import Settings
 from rag.errors import InputError
 from rag.indexing import Indexer
-from rag.retrieval import Passage, Retriever
+from rag.retrieval import Passage, Retriever, check_k
 from rag.store import Store
 
 
@@ -93,11 +93,59 @@ def test_near_duplicate_passages_are_collapsed(tmp_path: Path, embedder: Any) ->
 
 @pytest.mark.parametrize(
     "query, message",
-    [("", "empty"), ("   \n\t", "empty"), ("x" * 100_000, "too long")],
+    [
+        ("", "empty"),
+        ("   \n\t", "empty"),
+        ("x" * 100_000, "too long"),
+        ("Lavrov \udcff in Minsk", "not valid text"),  # a non-UTF-8 command-line byte, as Python decodes it
+        (None, "empty"),
+        (42, "must be text"),
+    ],
 )
 def test_bad_queries_get_a_clear_message(seeded: Retriever, query: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         seeded.retrieve(query)
+
+
+@pytest.mark.parametrize("k", [0, -1, 10**12, 51, 2.5, "five", True, None, float("nan"), float("inf")])
+def test_a_bad_k_is_refused_never_replaced_by_a_default(seeded: Retriever, k: Any) -> None:
+    with pytest.raises(InputError, match=r"k must be a whole number from 1 to 50"):
+        seeded.retrieve("Lavrov", k=k)
+
+
+@pytest.mark.parametrize("k, n", [(1, 1), (3.0, 3), ("2", 2)])
+def test_k_from_forms_and_sliders_is_accepted(k: Any, n: int) -> None:
+    assert check_k(k) == n
+
+
+def test_a_record_caught_half_written_by_another_process_is_skipped(
+    seeded: Retriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An indexer rewriting the store under a running chat: ~1% of queries failed with AttributeError."""
+    real_get = seeded.store.get
+
+    def half_written(ids: list[str], *, embeddings: bool = False) -> dict[str, dict[str, Any]]:
+        got = real_get(ids, embeddings=embeddings)
+        for rec in list(got.values())[:3]:
+            rec["meta"] = None
+            rec["text"] = None
+        return got
+
+    monkeypatch.setattr(seeded.store, "get", half_written)
+    assert seeded.retrieve("Lavrov memorandum biological security", k=5)
+
+
+def test_the_public_retrieve_builds_the_default_index_when_there_is_none(tmp_path: Path, embedder: Any) -> None:
+    from rag import config, retrieval
+
+    s = config.configure(index_dir=tmp_path / "fresh", seeds_dir=SEEDS)
+    retrieval._retrievers.clear()
+    try:
+        found = retrieval.retrieve("Lavrov memorandum biological security", k=2)
+    finally:
+        config.configure()
+        retrieval._retrievers.clear()
+    assert found and (s.index_dir / "manifest.json").exists()
 
 
 def test_bad_filters_get_a_clear_message(seeded: Retriever) -> None:

@@ -251,6 +251,17 @@ def test_auth_rules() -> None:
         auth_for(Settings(host="0.0.0.0", auth_user="ann"))
 
 
+def test_a_public_share_link_needs_a_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.config import Settings
+    from rag.errors import RagError
+    from rag.ui import auth_for
+
+    monkeypatch.setenv("RAG_SHARE", "true")
+    with pytest.raises(RagError, match="share link needs a login"):
+        auth_for(Settings())
+    assert auth_for(Settings(auth_user="ann", auth_password="pw")) == [("ann", "pw")]
+
+
 # --- slow: the real app -------------------------------------------------------
 
 
@@ -395,6 +406,17 @@ def test_chat_reports_bad_input_in_one_line(client: Any) -> None:
 
     with pytest.raises(AppError, match="since must be a date like 2023-01-19"):
         _chat(client, MINSK_Q, since="last week")
+    with pytest.raises(AppError, match="k must be a whole number from 1 to 50"):
+        _chat(client, MINSK_Q, k=0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [0, 10**12])
+def test_retrieve_refuses_a_bad_k_with_a_message(client: Any, k: int) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="k must be a whole number from 1 to 50"):
+        client.predict(query="Lavrov", k=k, api_name="/retrieve")
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.errors import BackendError
 from rag.llm import LLMRequest
+from rag.llm.deadline import within
 from rag.llm.openai_compat import scrub
 
 if TYPE_CHECKING:
@@ -55,6 +56,16 @@ class AnthropicLLM:
         )
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
+        """Deltas of the answer, all within ``llm_timeout`` seconds in total (:mod:`rag.llm.deadline`)."""
+        return within(self._stream(request), self.timeout, self._expired)
+
+    def _expired(self) -> BackendError:
+        return BackendError(
+            f"anthropic backend: no complete answer from the API (model {self.model}) within {self.timeout:g} s "
+            "(RAG_LLM_TIMEOUT is the total time limit, retries included)"
+        )
+
+    def _stream(self, request: LLMRequest) -> Iterator[str]:
         import anthropic
 
         try:
@@ -66,7 +77,7 @@ class AnthropicLLM:
             ) as stream:
                 yield from stream.text_stream
         except anthropic.APITimeoutError:
-            raise BackendError(f"anthropic backend: no answer within {self.timeout:g} s") from None
+            raise self._expired() from None
         except anthropic.APIConnectionError as exc:
             raise BackendError(f"anthropic backend: cannot reach the API ({self._why(exc)})") from None
         except anthropic.AuthenticationError:

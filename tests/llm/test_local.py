@@ -1,4 +1,4 @@
-"""In-process llama.cpp backend: model assembly (real packaged parts) and generation (real 0.5B)."""
+"""The local llama.cpp backend: model assembly (real packaged parts) and generation (real 0.5B)."""
 
 from __future__ import annotations
 
@@ -187,7 +187,7 @@ def test_warm_up_leaves_the_system_prompt_evaluated(llm: LocalLLM, monkeypatch: 
 
     monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda name=None: llm)
     sys.modules["rag.answer"].warm_up("local")
-    llama = llm.load()
-    system = llama.tokenize(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n".encode(), add_bos=False, special=True)
-    assert llama.n_tokens > len(system)
-    assert list(llama._input_ids[: len(system)]) == system
+    system = llm.worker.tokenize(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n")
+    n_tokens, input_ids = llm.worker.state()
+    assert n_tokens > len(system)
+    assert input_ids[: len(system)] == system

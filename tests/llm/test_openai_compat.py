@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -95,21 +96,65 @@ def silent_server() -> Iterator[int]:
     srv.close()
 
 
-def test_timeout_is_a_quick_backend_error(silent_server: int, no_openai_env: None) -> None:
+def test_the_time_limit_is_a_total_deadline_retries_included(silent_server: int, no_openai_env: None) -> None:
     secret = "sk-test-SECRET-0123456789abcdef"
     llm = OpenAICompatLLM(
         Settings(
             openai_base_url=f"http://127.0.0.1:{silent_server}/v1",
             openai_api_key=secret,
-            llm_timeout=0.5,
-            llm_max_retries=1,
+            llm_timeout=1.0,
+            llm_max_retries=2,
         )
     )
     t0 = time.monotonic()
-    with pytest.raises(BackendError, match=r"did not answer within 0\.5 s") as err:
+    with pytest.raises(BackendError, match=r"within 1 s \(1 try and up to 2 retries") as err:
         list(llm.stream(REQUEST))
-    assert time.monotonic() - t0 < 6  # two 0.5 s tries plus one short backoff, never a hang
+    assert time.monotonic() - t0 < 1.8  # was 3 tries of 1 s plus backoffs: the message said "within 1 s"
     assert secret not in str(err.value) and secret[:12] not in str(err.value)
+
+
+class KeepAlive(BaseHTTPRequestHandler):
+    """Answers 200 with an event stream that sends only SSE comments (keep-alives), never a token."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        until = time.monotonic() + 30
+        try:
+            while time.monotonic() < until and not getattr(self.server, "closing", False):
+                self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def keep_alive_server() -> Iterator[int]:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield int(srv.server_address[1])
+    srv.closing = True  # type: ignore[attr-defined]
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_keep_alives_without_tokens_do_not_hold_the_answer_past_the_limit(
+    keep_alive_server: int, no_openai_env: None
+) -> None:
+    llm = OpenAICompatLLM(
+        Settings(openai_base_url=f"http://127.0.0.1:{keep_alive_server}/v1", llm_timeout=1.5, llm_max_retries=0)
+    )
+    t0 = time.monotonic()
+    with pytest.raises(BackendError, match=r"no complete answer from 127\.0\.0\.1:\d+ \(model .*\) within 1\.5 s"):
+        list(llm.stream(REQUEST))
+    assert time.monotonic() - t0 < 3
 
 
 def test_connection_refused_is_a_backend_error(no_openai_env: None) -> None:
