@@ -53,8 +53,6 @@ class Citation:
     end: int
     lead: str | None = None  # the document's lede, when the model was shown it beside ``text``
     pages: str | None = None  # PDFs: the page or pages the passage is on
-    pages: str | None = None  # PDFs: the page or pages the passage is on
-    pages: str | None = None  # PDFs: the page or pages the passage is on
 
     @classmethod
     def of(cls, n: int, p: Passage) -> Citation:
@@ -84,7 +82,8 @@ class Answer:
                 {
                     k: v
                     for k, v in asdict(c).items()
-                    if k in ("n", "source", "title", "publisher", "date", "url", "text") or (k == "lead" and v)
+                    if k in ("n", "source", "title", "publisher", "date", "url", "text")
+                    or (k in ("lead", "pages") and v)
                 }
                 for c in self.citations
             ],

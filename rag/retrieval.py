@@ -53,8 +53,6 @@ class Passage:
     end: int
     lead: str | None = None  # the document's first sentence (who, what, when), for context
     pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
-    pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
-    pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -194,10 +194,6 @@ def source_html(n: int | None, item: Citation | Passage, spans: Sequence[tuple[i
     meta.append(f'<span class="rag-date">{esc(item.date or "undated")}</span>')
     if item.pages:  # PDFs
         meta.append(f'<span class="rag-pages">p. {esc(item.pages)}</span>')
-    if item.pages:  # PDFs
-        meta.append(f'<span class="rag-pages">p. {esc(item.pages)}</span>')
-    if item.pages:  # PDFs
-        meta.append(f'<span class="rag-pages">p. {esc(item.pages)}</span>')
     url = safe_url(item.url)
     if url:
         meta.append(
@@ -515,42 +511,6 @@ def _add_article(url: str) -> tuple[str, list[list[Any]]]:
     return esc(message), _corpus_rows()
 
 
-def _add_article(url: str) -> tuple[str, list[list[Any]]]:
-    """The corpus tab's URL field: fetch the page, index it, and say in one line what happened."""
-    from rag.corpus import add_url
-    from rag.fetching import check_public
-
-    s = get_settings()
-    try:
-        if not is_loopback(s.host):  # served to others: no fetching of the server's own network
-            check_public(url)
-        message = add_url(url, s)
-    except RagError as exc:
-        message = f"error: {exc}"
-    except Exception as exc:  # one line on the page, the traceback in the log
-        log.exception("adding %s failed", url)
-        message = f"error: unexpected {type(exc).__name__}"
-    return esc(message), _corpus_rows()
-
-
-def _add_article(url: str) -> tuple[str, list[list[Any]]]:
-    """The corpus tab's URL field: fetch the page, index it, and say in one line what happened."""
-    from rag.corpus import add_url
-    from rag.fetching import check_public
-
-    s = get_settings()
-    try:
-        if not is_loopback(s.host):  # served to others: no fetching of the server's own network
-            check_public(url)
-        message = add_url(url, s)
-    except RagError as exc:
-        message = f"error: {exc}"
-    except Exception as exc:  # one line on the page, the traceback in the log
-        log.exception("adding %s failed", url)
-        message = f"error: unexpected {type(exc).__name__}"
-    return esc(message), _corpus_rows()
-
-
 def _source_choices() -> list[tuple[str, str]]:
     from rag.indexing import list_documents
 
@@ -640,30 +600,6 @@ def build_app(settings: Settings | None = None, warmup: Warmup | None = None) ->
             )
             refresh = gr.Button("Refresh", size="sm")
             refresh.click(_corpus_rows, None, corpus, api_visibility="private", queue=False)
-            with gr.Row():
-                new_url = gr.Textbox(
-                    label="Add an article by URL (a web page or a PDF)",
-                    placeholder="https://…",
-                    max_lines=1,
-                    scale=4,
-                    elem_id="rag-add-url",
-                )
-                add = gr.Button("Fetch and index", scale=1, elem_id="rag-add-url-button")
-            added = gr.Markdown(elem_id="rag-add-url-status")
-            for trigger in (add.click, new_url.submit):
-                trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
-            with gr.Row():
-                new_url = gr.Textbox(
-                    label="Add an article by URL (a web page or a PDF)",
-                    placeholder="https://…",
-                    max_lines=1,
-                    scale=4,
-                    elem_id="rag-add-url",
-                )
-                add = gr.Button("Fetch and index", scale=1, elem_id="rag-add-url-button")
-            added = gr.Markdown(elem_id="rag-add-url-status")
-            for trigger in (add.click, new_url.submit):
-                trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
             with gr.Row():
                 new_url = gr.Textbox(
                     label="Add an article by URL (a web page or a PDF)",
