@@ -355,6 +355,7 @@ def render(report: dict[str, Any]) -> str:
         f"## Article extraction ({report['pages']} pages of the ScrapingHub benchmark, {report['bench_name']})",
         "",
         f"Measured {report['date']} on {report['machine']['cpu']} ({report['machine']['cores']} cores), "
+        f"load average {report['machine']['load_average'][0]:.1f} (timings are slower on a busy machine), "
         f"trafilatura {report['machine']['versions']['trafilatura']}. "
         "Body F1 is the benchmark's metric; titles name the article when at least half their words occur in "
         "the article or its URL and no site name is left at either end; dates are checked against the "
