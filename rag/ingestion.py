@@ -274,6 +274,7 @@ def _html_document(raw: str, *, source: str, path: str, url: str | None) -> Docu
                 author=meta.author,
             )
             return _cleaned_document(body, merged, source=source, path=path, url=url)
+        text = ""  # both found next to nothing: trafilatura's crude baseline then holds menus, not an article
     # no line rules and no de-duplication here: both removed real article text (recipes repeat their steps)
     if not text:
         raise InputError(f"{source}: no article text found in the page")
@@ -574,7 +575,8 @@ def _is_weak_furniture(line: str) -> bool:
     if words <= 3:  # section labels and mastheads: "Top stories", "RT News App"
         return True
     segments = [s.strip() for s in line.split(",")]
-    if not any(ch.isupper() for ch in line) and (words <= 8 or len(segments) >= 3):
+    lower_case = any(ch.islower() for ch in line) and not any(ch.isupper() for ch in line)  # CJK has no case
+    if lower_case and (words <= 8 or len(segments) >= 3):
         return True  # lower-case tags and keyword lists: "union state", "russia and belarus, sanctions, ..."
     return len(segments) >= 4 and all(0 < _words(s) <= 4 for s in segments)  # "Tag One, Tag Two, ..."
 
