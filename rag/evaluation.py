@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from rag.checks.entities import invented_names
+from rag.checks.support import negated
 from rag.errors import InputError, RagError
 
 REPORT_VERSION = 1
@@ -136,6 +138,8 @@ class Question:
     all: bool = False
     sources: tuple[str, ...] = ()
     kind: str | None = None
+    claimant: tuple[str, ...] = ()  # a contested claim or denial: the answer must name one of these
+    denial: bool = False  # the sources report a denial: the answer must keep it one
 
     @property
     def question(self) -> str:
@@ -183,7 +187,11 @@ def parse_question(obj: Any, where: str) -> Question:
     kind = obj.get("kind")
     if kind is not None and not isinstance(kind, str):
         raise InputError(f"{where}: 'kind' must be a string")
-    return Question(qid.strip(), turns, answers, require_all, sources, kind)
+    claimant = _str_list(obj.get("claimant", []), "claimant", where)
+    denial = obj.get("denial", False)
+    if not isinstance(denial, bool):
+        raise InputError(f"{where}: 'denial' must be true or false")
+    return Question(qid.strip(), turns, answers, require_all, sources, kind, claimant, denial)
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -422,6 +430,9 @@ class QuestionResult:
     ttft_s: float | None = None
     total_s: float | None = None
     attempts: int | None = None  # model calls for the answer (2: it got a second look)
+    attributed: bool | None = None  # a claim or denial question: the answer names who makes the claim
+    denial_kept: bool | None = None  # a denial question: the answer still says it is denied
+    invented: list[str] = field(default_factory=list)  # names in the answer that no given passage holds
     error: str | None = None
 
     @property
@@ -551,6 +562,10 @@ def aggregate(results: Sequence[QuestionResult], k: int, retrieval_only: bool) -
     m["false_abstention_rate"] = _mean(r.abstained for r in answered)
     m["citation_validity"] = _mean(r.citation_valid for r in results)
     m["citation_support"] = _mean(r.citation_supported for r in answerable)
+    m["correct_and_cited"] = _mean(bool(r.correct and r.citation_supported) for r in answerable)
+    m["claims_attributed"] = _mean(r.attributed for r in results if r.attributed is not None)
+    m["denials_kept"] = _mean(r.denial_kept for r in results if r.denial_kept is not None)
+    m["invented_entities"] = float(sum(len(r.invented) for r in results))
     m["pass_rate"] = _mean(r.passed for r in results)
     m["error_rate"] = _mean(r.error is not None for r in results)
     m["ttft_mean_s"] = _mean(r.ttft_s for r in results)
@@ -644,6 +659,13 @@ def _score_answer(res: QuestionResult, q: Question, ans: AnswerLike) -> None:
         ]
         cited_texts = [f"{getattr(c, 'lead', None) or ''}\n{shown_text(c)}" for c in cited]
         res.citation_supported = any(contains_any_phrase(t, q.answers) for t in cited_texts)
+    if q.claimant:
+        res.attributed = not res.abstained and contains_any_phrase(ans.text, q.claimant)
+    if q.denial:
+        res.denial_kept = not res.abstained and negated(ans.text)
+    if not res.abstained:
+        given = " ".join(f"{getattr(p, 'publisher', '') or ''} {shown_text(p)}" for p in ans.passages)
+        res.invented = invented_names(ans.text, f"{given} {' '.join(q.turns)}")
 
 
 def evaluate_question(

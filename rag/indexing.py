@@ -13,25 +13,27 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from rag import speakers
 from rag.chunking import Chunk, chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexBusyError, InputError
 from rag.ingestion import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, Document, iter_files, read_document
 from rag.lexical import LexicalIndex
+from rag.speakers import Attribution
 from rag.store import Metadata, Store
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-METADATA_VERSION = "lead-1"  # chunks carry their document's lead sentence
+METADATA_VERSION = "speakers-1"  # chunks carry their document's lead sentence and who says what in them
 PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 FLUSH_CHUNKS = 2048  # chunks embedded per call: length-sorted batches pad less (measured: 0.93 of raw encode)
 
@@ -53,7 +55,8 @@ class IndexReport:
 
 def signature(s: Settings) -> str:
     """What the stored vectors depend on: change any of it and every document is redone."""
-    return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|cleaning-{CLEANING_VERSION}|{METADATA_VERSION}"
+    meta = METADATA_VERSION if s.annotate_speakers else "lead-1"
+    return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|cleaning-{CLEANING_VERSION}|{meta}"
 
 
 class Manifest:
@@ -92,7 +95,7 @@ def _date_int(iso: str | None) -> int:
     return int(iso.replace("-", "")) if iso else 0
 
 
-def chunk_metadata(doc: Document, chunk: Chunk) -> Metadata:
+def chunk_metadata(doc: Document, chunk: Chunk, attributions: Sequence[Attribution] = ()) -> Metadata:
     """Chroma metadata can't hold None: absent fields are left out."""
     meta: Metadata = {
         "source": doc.source,
@@ -112,6 +115,8 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> Metadata:
     lead = lead_sentence(doc)
     if lead:
         meta["lead"] = lead
+    if attributions:
+        meta["speakers"] = speakers.to_metadata(list(attributions), chunk.start, chunk.end)
     return meta
 
 
@@ -135,6 +140,7 @@ class Indexer:
         self.index_dir = Path(self.s.index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.lock = FileLock(str(self.index_dir / ".write.lock"), timeout=0)
+        self._speakers: dict[str, list[Attribution]] = {}  # per document path, for its chunks' metadata
 
     @property
     def embedder(self) -> Embedder:
@@ -289,6 +295,8 @@ class Indexer:
         pending: list[tuple[Document, str, list[Chunk]]] = []
         n_pending = 0
         for doc, digest in docs:
+            if self.s.annotate_speakers:
+                self._speakers[doc.path] = speakers.attribute(doc.text)
             chunks = chunk_document(
                 doc,
                 size=self.s.chunk_size,
@@ -320,9 +328,8 @@ class Indexer:
         if todo:
             progress(f"embedding {len(todo)} chunks from {len(pending)} documents")
             vectors = self.embedder.embed([c.embed_text for _, c in todo])
-            store.upsert(
-                [c.id for _, c in todo], vectors, [c.text for _, c in todo], [chunk_metadata(d, c) for d, c in todo]
-            )
+            metadata = [chunk_metadata(d, c, self._speakers.get(d.path, ())) for d, c in todo]
+            store.upsert([c.id for _, c in todo], vectors, [c.text for _, c in todo], metadata)
             report.chunks_embedded += len(todo)
         for doc, digest, chunks in pending:
             ids = [c.id for c in chunks]
@@ -340,6 +347,7 @@ class Indexer:
                 "url": doc.url,
                 "direct": direct,
             }
+            self._speakers.pop(doc.path, None)
             report.added += 1
         manifest.save()
 

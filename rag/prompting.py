@@ -31,7 +31,7 @@ import tiktoken
 from rag.errors import InputError, RagError
 from rag.llm import Evidence, LLMRequest
 from rag.retrieval import Passage
-from rag.types import REFUSAL
+from rag.types import REFUSAL, Statement
 
 log = logging.getLogger(__name__)
 
@@ -287,8 +287,25 @@ def human_date(iso: str) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
-def format_source(n: int, passage: Passage, sentences: Sequence[str]) -> str:
-    """One fenced source: header attributes then the chosen sentences in document order."""
+def statements(passage: Passage, sentences: Sequence[str]) -> tuple[Statement, ...]:
+    """The chosen sentences with their speakers (worked out at index time over the whole article)."""
+    out: list[Statement] = []
+    for sentence in sentences:
+        at = passage.text.find(sentence.rstrip("…")[:60])
+        who = next((a for a in passage.speakers if at >= 0 and a.start <= at < a.end), None)
+        out.append(Statement(sentence, who.speaker if who else None, who.denial if who else False))
+    return tuple(out)
+
+
+def _with_speaker(st: Statement) -> str:
+    """A reported sentence that does not name its speaker gets the name: "(Sergey Lavrov:) He said …"."""
+    if st.speaker is None or st.speaker.split()[-1].lower() in st.text.lower():
+        return st.text
+    return f"({st.speaker}:) {st.text}"
+
+
+def format_source(n: int, passage: Passage, sentences: Sequence[str], speaker_hints: bool = True) -> str:
+    """One fenced source: header attributes then the chosen sentences in document order, speakers named."""
     attrs = [f"n={n}"]
     if passage.title:
         attrs.append(f'title="{_truncate_tokens(_attr(passage.title), 24)}"')
@@ -296,7 +313,8 @@ def format_source(n: int, passage: Passage, sentences: Sequence[str]) -> str:
         attrs.append(f'publisher="{_attr(passage.publisher)}"')
     if passage.date:
         attrs.append(f'date="{_attr(human_date(passage.date))}"')
-    body = " … ".join(neutralise(s) for s in sentences)
+    shown = [_with_speaker(st) if speaker_hints else st.text for st in statements(passage, sentences)]
+    body = " … ".join(neutralise(s) for s in shown)
     return f"<source {' '.join(attrs)}>\n{body}\n</source>"
 
 
@@ -388,6 +406,7 @@ def build_request(
     history_note: str | None = None,
     context_window: int | None = None,
     grammar: bool = False,
+    speaker_hints: bool = True,
 ) -> tuple[LLMRequest, list[Passage]]:
     """The request for ``question`` and the passages actually given (numbered 1..m in order).
 
@@ -409,17 +428,17 @@ def build_request(
         raise InputError("the question is too long for the model's context; please shorten it")
     ranked = [p for p in passages if p.text.strip()]
     if not ranked:
-        return _request(question, [], [], history_note, max_tokens, grammar), []
+        return _request(question, [], [], history_note, max_tokens, grammar, speaker_hints), []
     selected = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR)
     kept = [(p, s) for p, s in zip(ranked, selected, strict=True) if s]
     while kept:
-        sources = [format_source(i, p, s) for i, (p, s) in enumerate(kept, 1)]
+        sources = [format_source(i, p, s, speaker_hints) for i, (p, s) in enumerate(kept, 1)]
         if estimate_user_tokens(format_user(sources, question, history_note)) <= limit:
             break
         kept.pop()  # lowest-ranked passage goes first
     # a passage keeps its lead only where the model was shown it and its own text lacks it
     given = [replace(p, lead=p.lead if p.lead in s and p.lead not in p.text else None) for p, s in kept]
-    return _request(question, given, [s for _, s in kept], history_note, max_tokens, grammar), given
+    return _request(question, given, [s for _, s in kept], history_note, max_tokens, grammar, speaker_hints), given
 
 
 def second_look(request: LLMRequest, reason: str, topic: str = "") -> LLMRequest:
@@ -440,12 +459,15 @@ def _request(
     history_note: str | None,
     max_tokens: int,
     grammar: bool,
+    speaker_hints: bool = True,
 ) -> LLMRequest:
     evidence = [
-        Evidence(n=i, text=" … ".join(s), title=p.title, publisher=p.publisher, date=p.date)
+        Evidence(
+            n=i, text=" … ".join(s), title=p.title, publisher=p.publisher, date=p.date, statements=statements(p, s)
+        )
         for i, (p, s) in enumerate(zip(passages, sentences, strict=True), 1)
     ]
-    sources = [format_source(e.n, p, s) for e, p, s in zip(evidence, passages, sentences, strict=True)]
+    sources = [format_source(e.n, p, s, speaker_hints) for e, p, s in zip(evidence, passages, sentences, strict=True)]
     return LLMRequest(
         system=SYSTEM_PROMPT,
         user=format_user(sources, question, history_note),

@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from rag.embedding import Embedder, get_embedder
 from rag.errors import InputError
 from rag.indexing import MANIFEST, ensure_index
 from rag.lexical import LexicalIndex
+from rag.speakers import Attribution, from_metadata
 from rag.store import Metadata, Store
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Passage:
     end: int
     lead: str | None = None  # the document's first sentence (who, what, when), for context
     pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
+    speakers: list[Attribution] = field(default_factory=list)  # who says what, offsets into ``text``
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,6 +161,7 @@ def _passage(cid: str, text: str, meta: Metadata, score: float, similarity: floa
         end=int(meta.get("end", 0)),
         lead=opt("lead"),
         pages=opt("pages"),
+        speakers=from_metadata(meta.get("speakers")),
     )
 
 

@@ -13,47 +13,15 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
 from rag.errors import RagError
+from rag.types import Evidence, LLMRequest
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "rag.backends"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One numbered source as the model sees it (n is the citation number)."""
-
-    n: int
-    text: str
-    title: str | None = None
-    publisher: str | None = None
-    date: str | None = None
-
-
-@dataclass(frozen=True)
-class LLMRequest:
-    """Everything a backend needs; system/user are ready-made prompt strings.
-
-    ``question`` and ``evidence`` are kept separately so that backends that do
-    not read prompts (the extractive one) or that constrain output (a grammar
-    needs the valid citation numbers) can use them.
-    """
-
-    system: str
-    user: str
-    question: str
-    evidence: list[Evidence] = field(default_factory=list)
-    max_tokens: int = 160
-    grammar: bool = False  # ask for grammar-constrained output where supported
-
-    @property
-    def valid_citations(self) -> set[int]:
-        return {e.n for e in self.evidence}
 
 
 @runtime_checkable

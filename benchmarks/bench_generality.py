@@ -1,0 +1,136 @@
+"""Answer quality where it was not tuned: the dev and frozen test splits of the seed questions, and a second corpus.
+
+    python benchmarks/bench_generality.py --backends extractive,local [--sets dev,test,second] [--out DIR]
+
+The seed sets run against an index of ``seeds/``; the second corpus (20 real news pages the answer code was never
+tuned on, ``eval/second-corpus/``) is decompressed and indexed into a folder of its own. Every figure the issue asks
+for is reported per set: correct and cited, contested claims attributed, denials kept, invented entities,
+unanswerable abstained, false refusals, follow-ups, two-article questions, TTFT p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag import config, evaluation, retrieval  # noqa: E402
+from rag.indexing import Indexer  # noqa: E402
+from rag.llm import clear_backends  # noqa: E402
+
+SETS = {
+    "dev": ROOT / "data" / "questions-dev.jsonl",
+    "test": ROOT / "data" / "questions-test.jsonl",
+    "second": ROOT / "eval" / "second-corpus" / "questions.jsonl",
+}
+
+
+def second_corpus(folder: Path) -> Path:
+    """The second corpus's pages as <id>.html files (the names its questions cite)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for gz in sorted((ROOT / "eval" / "second-corpus" / "pages").glob("*.html.gz")):
+        target = folder / gz.name.removesuffix(".gz")
+        if not target.exists():
+            target.write_bytes(gzip.decompress(gz.read_bytes()))
+    return folder
+
+
+def use_index(index_dir: Path, corpus: Path, overrides: dict[str, str]) -> None:
+    s = config.configure(index_dir=index_dir, seeds_dir=corpus, **overrides)
+    retrieval._retrievers.clear()
+    clear_backends()
+    Indexer(s).update()
+
+
+def summary(report: evaluation.Report) -> dict[str, Any]:
+    m = report.metrics
+    rs = report.results
+    kinds = report.by_kind
+
+    def share(kind: str) -> float | None:
+        return (kinds.get(kind) or {}).get("pass_rate")
+
+    answerable = [r for r in rs if r.answerable]
+    return {
+        "questions": len(rs),
+        "correct_and_cited": m.get("correct_and_cited"),
+        "accuracy": m.get("accuracy"),
+        "claims_attributed": m.get("claims_attributed"),
+        "claims_n": sum(r.attributed is not None for r in rs),
+        "denials_kept": m.get("denials_kept"),
+        "invented_entities": m.get("invented_entities"),
+        "unanswerable_abstained": m.get("abstention_rate"),
+        "unanswerable_n": sum(not r.answerable for r in rs),
+        "false_refusals": sum(bool(r.abstained) for r in answerable),
+        "answerable_n": len(answerable),
+        "followups": share("followup"),
+        "two_article": share("twoarticle") if "twoarticle" in kinds else share("comparison"),
+        "ttft_p50_s": m.get("ttft_p50_s"),
+        "latency_p50_s": m.get("latency_p50_s"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backends", default="extractive,local")
+    ap.add_argument("--sets", default="dev,test,second")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/bench-generality"), help="indexes live here")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--tag", default="", help="suffix for the result files, e.g. -no-checks")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a settings field, e.g. "
+        "answer_checks=grounding (repeatable): ablations run the same code with a mechanism off",
+    )
+    args = ap.parse_args()
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
+    out: dict[str, Any] = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "commit": commit.strip(),
+        "settings": overrides,
+        "runs": {},
+    }
+    for name in args.sets.split(","):
+        if name == "second":
+            use_index(args.work / "second-index", second_corpus(args.work / "second-corpus"), overrides)
+        else:
+            use_index(args.work / "seed-index", ROOT / "seeds", overrides)
+        questions = evaluation.load_questions(SETS[name])
+        for backend in args.backends.split(","):
+            t0 = time.perf_counter()
+            report = evaluation.run_eval(questions, backend=backend, k=5, progress=False)
+            row = summary(report) | {"wall_s": round(time.perf_counter() - t0, 1)}
+            out["runs"][f"{name}/{backend}"] = row
+            print(name, backend, json.dumps(row), flush=True)
+            report.save(args.out / f"generality-{name}-{backend}{args.tag}-report.json")
+    (args.out / f"generality{args.tag}.json").write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Checks on a generated answer, run in order after generation: each one detects a kind of failure and repairs it.
+
+A small model's answer is a draft. The checks hold it to the promise: every
+sentence cited to a source that holds it, no person, place or figure the
+sources do not name, a denial never turned into an assertion, and a claim
+reported by someone always said to be theirs. Adding a check is one module
+with a class that has a ``name`` and ``run(draft) -> draft``, one line in
+:data:`DEFAULT_CHECKS` and one test table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from rag.checks.attribution import NameTheClaimant
+from rag.checks.entities import NoInventedEntities
+from rag.checks.negation import KeepDenials
+from rag.checks.relevance import AddressesTheQuestion
+from rag.errors import InputError
+from rag.grounding import ground
+from rag.types import REFUSAL, Evidence
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answer on its way to the reader, with what the checks did to it."""
+
+    text: str
+    question: str
+    evidence: Sequence[Evidence]
+    notes: tuple[str, ...] = field(default=())  # "check-name: what it did", for logs and the evaluation
+
+    def noted(self, text: str, note: str) -> Draft:
+        return replace(self, text=text, notes=(*self.notes, note))
+
+
+class AnswerCheck(Protocol):
+    name: str
+
+    def run(self, draft: Draft) -> Draft:
+        """The draft, repaired where this check finds a failure ("" text: nothing survives)."""
+        ...
+
+
+class GroundCitations:
+    """Each sentence cited by the source that holds its words; figures no source gives are dropped."""
+
+    name = "grounding"
+
+    def run(self, draft: Draft) -> Draft:
+        text = ground(draft.text, draft.question, draft.evidence)
+        return draft if text == draft.text else draft.noted(text, f"{self.name}: re-cited or dropped sentences")
+
+
+DEFAULT_CHECKS: tuple[AnswerCheck, ...] = (
+    GroundCitations(),
+    NoInventedEntities(),
+    KeepDenials(),
+    NameTheClaimant(),
+    AddressesTheQuestion(),
+)
+
+
+def checks_named(names: str) -> tuple[AnswerCheck, ...]:
+    """The checks listed in ``names`` ("grounding,entities,…"), in the order given; unknown names are an error."""
+    known = {c.name: c for c in DEFAULT_CHECKS}
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise InputError(f"unknown answer check {', '.join(unknown)}; known: {', '.join(known)}")
+    return tuple(known[n] for n in wanted)
+
+
+def check_answer(draft: Draft, checks: Sequence[AnswerCheck] = DEFAULT_CHECKS) -> Draft:
+    """Run ``checks`` in order; an answer left with nothing becomes the refusal."""
+    for check in checks:
+        draft = check.run(draft)
+        if not draft.text.strip():
+            return draft.noted(REFUSAL, f"{check.name}: nothing left")
+    return draft
+
+
+__all__ = ["DEFAULT_CHECKS", "AnswerCheck", "Draft", "GroundCitations", "check_answer", "checks_named"]
