@@ -196,7 +196,7 @@ def soup_system() -> Extractor:
     from rag.soup import soup_extract
 
     def run(path: Path, raw: str) -> Result:
-        body, meta = soup_extract(ingestion._normalise(raw))
+        body, meta = soup_extract(ingestion.normalise(raw))
         try:
             doc = ingestion._cleaned_document(body, meta, source=path.name, path=str(path), url=None)
         except InputError as exc:

@@ -13,10 +13,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rag.cleaning import count_words
 from rag.config import Settings, get_settings
 from rag.errors import InputError
 from rag.fetching import delete_snapshot, fetch_snapshots, is_url, refetch_roots, snapshot_for
-from rag.ingestion import Document, count_words, load_document, read_document
+from rag.ingestion import Document, load_document, read_document
 
 Progress = Callable[[str], None]
 

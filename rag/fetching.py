@@ -129,9 +129,9 @@ def _to_utf8(data: bytes, header_charset: str | None) -> bytes:
         return data
     except UnicodeDecodeError:
         pass
-    from rag.ingestion import _declared_charset
+    from rag.ingestion import declared_charset
 
-    for charset in (header_charset, _declared_charset(data)):
+    for charset in (header_charset, declared_charset(data)):
         if charset:
             try:
                 return data.decode(charset, errors="replace").encode("utf-8")

@@ -17,9 +17,10 @@ import logging
 import re
 from collections import Counter
 
+from rag.cleaning import guess_title, normalise
 from rag.dates import find_date
 from rag.errors import InputError
-from rag.ingestion import Document, _guess_title, _normalise
+from rag.ingestion import Document
 from rag.outlets import publisher_of
 
 _PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE)
@@ -39,7 +40,7 @@ def pdf_document(data: bytes, *, source: str, path: str, url: str | None = None)
         raise InputError(f"{source}: the PDF has no text layer (a scan?); run it through OCR first")
     url = url or next((m.group(0).rstrip(".,)") for line in furniture for m in _URL_RE.finditer(line)), None)
     first_page = text[: starts[1]] if len(starts) > 1 else text
-    title = info_title if info_title and not _JUNK_TITLE_RE.search(info_title) else _guess_title(text)
+    title = info_title if info_title and not _JUNK_TITLE_RE.search(info_title) else guess_title(text)
     return Document(
         source=source,
         path=path,
@@ -71,7 +72,7 @@ def _read_pages(data: bytes, source: str) -> tuple[list[list[str]], str | None]:
         raise InputError(f"{source}: cannot be read as a PDF ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on broken files; one line for the user
         raise InputError(f"{source}: cannot be read as a PDF ({type(exc).__name__})") from None
-    pages = [[line for line in _normalise(t).split("\n") if line] for t in texts]
+    pages = [[line for line in normalise(t).split("\n") if line] for t in texts]
     return pages, info_title or None
 
 

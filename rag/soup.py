@@ -2,7 +2,7 @@
 
 Kept for what trafilatura is not made for: fragments and tiny pages with a
 paragraph or two, where it finds nothing or falls back to a crude baseline
-that keeps hidden text. The output is raw text for :func:`rag.ingestion.clean_text`.
+that keeps hidden text. The output is raw text for :func:`rag.cleaning.clean_text`.
 """
 
 from __future__ import annotations
