@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from rag.config import Settings  # noqa: E402
 from rag.llm.local import LocalLLM, prepare  # noqa: E402
 from rag.prompting import build_request, estimate_prompt_tokens, lexical_terms  # noqa: E402
-from rag.retrieval import Passage  # noqa: E402
+from rag.types import Passage  # noqa: E402
 
 QUESTIONS = [
     "What memorandum did Russia and Belarus sign when Lavrov met Aleinik in January 2023?",
@@ -42,7 +42,21 @@ def seed_windows(size: int = 900, step: int = 700) -> list[Passage]:
         text = f.read_text(encoding="utf-8")
         for i in range(0, len(text), step):
             body = text[i : i + size]
-            out.append(Passage(body, 0.0, 0.0, f.name, f.stem, None, None, None, f"{f.name}:{i}", i, i + len(body)))
+            out.append(
+                Passage(
+                    text=body,
+                    score=0.0,
+                    similarity=0.0,
+                    source=f.name,
+                    title=f.stem,
+                    publisher=None,
+                    url=None,
+                    date=None,
+                    chunk_id=f"{f.name}:{i}",
+                    start=i,
+                    end=i + len(body),
+                )
+            )
     return out
 
 

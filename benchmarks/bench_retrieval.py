@@ -58,7 +58,6 @@ import numpy as np  # noqa: E402
 
 import rag.retrieval as retrieval_mod  # noqa: E402
 from rag import indexing as indexing_mod  # noqa: E402
-from rag.chunking import Chunk  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.embedding import SentenceTransformerEmbedder, get_embedder  # noqa: E402
 from rag.evaluation import (  # noqa: E402
@@ -70,10 +69,10 @@ from rag.evaluation import (  # noqa: E402
     run_eval,
 )
 from rag.indexing import Indexer, chunk_metadata, signature  # noqa: E402
-from rag.ingestion import Document  # noqa: E402
 from rag.lexical import LexicalIndex  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
 from rag.store import Store  # noqa: E402
+from rag.types import Chunk, Document  # noqa: E402
 
 VASWANI = ROOT / "eval" / "vaswani"
 SHARED_VASWANI = Path("/work/shared/eval/vaswani")

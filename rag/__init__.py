@@ -14,8 +14,9 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # imported eagerly so that the name `answer` is the function, not the submodule
-from rag.answer import Answer, answer, answer_stream
-from rag.ingestion import Document, load_document
-from rag.retrieval import Passage, retrieve
+from rag.answer import answer, answer_stream
+from rag.ingestion import load_document
+from rag.retrieval import retrieve
+from rag.types import Answer, Document, Passage
 
 __all__ = ["Answer", "Document", "Passage", "answer", "answer_stream", "load_document", "retrieve"]

@@ -13,7 +13,6 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rag.checks import Draft, check_answer, checks_named
@@ -24,7 +23,8 @@ from rag.grounding import about, office, shortfall
 from rag.llm import LLM, LLMRequest, available_backends, get_backend
 from rag.prompting import REFUSAL, build_request, is_refusal, second_look
 from rag.questions import question_parts
-from rag.retrieval import Passage, check_k, check_query, get_retriever
+from rag.retrieval import check_k, check_query, get_retriever
+from rag.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
@@ -38,63 +38,6 @@ _ANAPHORA = re.compile(
 )
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]+")
 _CONTINUATION = re.compile(r"^\s*((and|but|so|what about|how about)\b.*|(why|when|where|who|how)\s*\??)\s*$", re.I)
-
-
-@dataclass
-class Citation:
-    """A passage the answer cites, with the marker number it is cited by."""
-
-    n: int
-    source: str
-    title: str | None
-    publisher: str | None
-    date: str | None
-    url: str | None
-    text: str
-    chunk_id: str
-    start: int
-    end: int
-    lead: str | None = None  # the document's lede, when the model was shown it beside ``text``
-    pages: str | None = None  # PDFs: the page or pages the passage is on
-
-    @classmethod
-    def of(cls, n: int, p: Passage) -> Citation:
-        return cls(
-            n, p.source, p.title, p.publisher, p.date, p.url, p.text, p.chunk_id, p.start, p.end, p.lead, p.pages
-        )
-
-
-@dataclass
-class Answer:
-    text: str
-    citations: list[Citation]
-    abstained: bool
-    query: str  # the standalone query that was searched
-    passages: list[Passage] = field(default_factory=list)  # numbered 1..m as given to the model
-    raw_text: str = ""  # the model's output before citation repair
-    backend: str = ""
-    error: str | None = None  # set when the LLM failed; passages are still there
-    ttft: float | None = None  # seconds from the call to the first text shown
-    total: float | None = None
-    attempts: int = 1  # model calls: 2 when the first answer fell short and got a second look
-    checks: list[str] = field(default_factory=list)  # what the answer checks changed ("attribution: …")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "answer": self.text,
-            "citations": [
-                {
-                    k: v
-                    for k, v in asdict(c).items()
-                    if k in ("n", "source", "title", "publisher", "date", "url", "text")
-                    or (k in ("lead", "pages") and v)
-                }
-                for c in self.citations
-            ],
-            "abstained": self.abstained,
-            "query": self.query,
-            "error": self.error,
-        }
 
 
 def resolve_query(question: str, history: list[dict[str, str]] | None) -> str:

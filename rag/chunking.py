@@ -8,11 +8,9 @@ counts differ by 5-40%, more for Cyrillic.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -20,7 +18,7 @@ import tiktoken
 from tiktoken.load import load_tiktoken_bpe
 
 from rag.errors import ModelError
-from rag.ingestion import Document
+from rag.types import Chunk, Document
 
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 # cl100k_base's split pattern and special tokens, as tiktoken_ext.openai_public defines them
@@ -60,25 +58,6 @@ def get_encoding() -> tiktoken.Encoding:
 
 def count_tokens(text: str) -> int:
     return len(get_encoding().encode_ordinary(text))
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A span of a cleaned document; ``embed_text`` adds the title for context."""
-
-    doc_path: str
-    ordinal: int
-    text: str
-    start: int
-    end: int
-    tokens: int  # cl100k tokens of ``text``
-    embed_text: str
-
-    @property
-    def id(self) -> str:
-        """Stable across runs: same document and same text → same id, so re-runs never duplicate."""
-        digest = hashlib.sha256(f"{self.doc_path}\0{self.embed_text}".encode()).hexdigest()
-        return f"{digest[:24]}-{self.ordinal}"
 
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before

@@ -201,7 +201,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.answer import Answer, answer_stream
+    from rag.answer import answer_stream
+    from rag.types import Answer
 
     _ensure_index()
     final: Answer | None = None

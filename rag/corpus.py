@@ -17,7 +17,8 @@ from rag.cleaning import count_words
 from rag.config import Settings, get_settings
 from rag.errors import InputError
 from rag.fetching import delete_snapshot, fetch_snapshots, is_url, refetch_roots, snapshot_for
-from rag.ingestion import Document, load_document, read_document
+from rag.ingestion import load_document, read_document
+from rag.types import Document
 
 Progress = Callable[[str], None]
 

@@ -19,11 +19,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from rag.checks.entities import invented_names
 from rag.checks.support import negated
 from rag.errors import InputError, RagError
+from rag.types import Answer, Citation, Passage
 
 REPORT_VERSION = 1
 
@@ -49,50 +50,7 @@ _EPS = 1e-9
 # --------------------------------------------------------------------------- API shapes
 
 
-class PassageLike(Protocol):
-    """The fields of `rag.retrieval.Passage` that scoring needs."""
-
-    @property
-    def text(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def score(self) -> float: ...
-    @property
-    def similarity(self) -> float: ...
-    @property
-    def chunk_id(self) -> str: ...
-
-
-class CitationLike(Protocol):
-    """A citation of the final answer: its marker number and the cited text."""
-
-    @property
-    def n(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-
-
-class AnswerLike(Protocol):
-    """The final object yielded by `rag.answer_stream`."""
-
-    @property
-    def text(self) -> str: ...
-    @property
-    def raw_text(self) -> str: ...
-    @property
-    def abstained(self) -> bool: ...
-    @property
-    def query(self) -> str: ...
-    @property
-    def passages(self) -> Sequence[PassageLike]: ...
-    @property
-    def citations(self) -> Sequence[CitationLike]: ...
-
-
-RetrieveFn = Callable[..., Sequence[PassageLike]]
+RetrieveFn = Callable[..., Sequence[Passage]]
 AnswerFn = Callable[..., Iterable[Any]]
 SearchFn = Callable[[str, int], Sequence[str]]
 ResolveFn = Callable[[str, list[dict[str, str]] | None], str]
@@ -595,7 +553,7 @@ def _by_kind(results: Sequence[QuestionResult], retrieval_only: bool) -> dict[st
 # --------------------------------------------------------------------------- running
 
 
-def consume_answer(stream: Iterable[Any], started: float | None = None) -> tuple[AnswerLike, float | None, float]:
+def consume_answer(stream: Iterable[Any], started: float | None = None) -> tuple[Answer, float | None, float]:
     """Drain an answer stream; return (Answer, seconds to first text, total seconds)."""
     t0 = time.perf_counter() if started is None else started
     ttft: float | None = None
@@ -612,13 +570,13 @@ def consume_answer(stream: Iterable[Any], started: float | None = None) -> tuple
     return final, ttft, total
 
 
-def shown_text(p: PassageLike | CitationLike) -> str:
+def shown_text(p: Passage | Citation) -> str:
     """A passage as a reader (and the model) sees it: its title and date line, then its text."""
     head = " · ".join(str(x) for x in (getattr(p, "title", None), getattr(p, "date", None)) if x)
     return f"{head}\n{p.text}" if head else p.text
 
 
-def _retrieved_items(passages: Sequence[PassageLike], answers: Sequence[str]) -> list[RetrievedItem]:
+def _retrieved_items(passages: Sequence[Passage], answers: Sequence[str]) -> list[RetrievedItem]:
     return [
         RetrievedItem(
             source=p.source,
@@ -632,7 +590,7 @@ def _retrieved_items(passages: Sequence[PassageLike], answers: Sequence[str]) ->
     ]
 
 
-def _score_answer(res: QuestionResult, q: Question, ans: AnswerLike) -> None:
+def _score_answer(res: QuestionResult, q: Question, ans: Answer) -> None:
     """Fill the answer half of a result from the final Answer object."""
     res.query = ans.query or res.query
     res.answer_text = ans.text
@@ -654,7 +612,7 @@ def _score_answer(res: QuestionResult, q: Question, ans: AnswerLike) -> None:
     if q.answerable and not res.abstained:
         # a cited passage is judged as the reader sees it: with its title and date line, and the
         # article's lede where the model was shown it
-        cited: list[PassageLike | CitationLike] = list(ans.citations) or [
+        cited: list[Passage | Citation] = list(ans.citations) or [
             ans.passages[n - 1] for n in citation_markers(ans.text) if 1 <= n <= len(ans.passages)
         ]
         cited_texts = [f"{getattr(c, 'lead', None) or ''}\n{shown_text(c)}" for c in cited]
@@ -1291,8 +1249,8 @@ def run_trec(
     """
     from rag.config import get_settings
     from rag.indexing import Indexer
-    from rag.ingestion import Document
     from rag.retrieval import Retriever
+    from rag.types import Document
 
     base = get_settings()
     folder = index_dir or Path(base.model_cache_dir) / "trec" / Path(docs_path).resolve().parent.name

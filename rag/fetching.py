@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.ingestion import Document, parse_document, source_url
+from rag.ingestion import parse_document, source_url
+from rag.types import Document
 
 USER_AGENT = "Mozilla/5.0 (compatible; rag-news-chat/0.1; reads one article on a user's request)"
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.1"

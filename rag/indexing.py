@@ -21,14 +21,14 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from rag import speakers
-from rag.chunking import Chunk, chunk_document, lead_sentence
+from rag.chunking import chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexBusyError, InputError
-from rag.ingestion import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, Document, iter_files, read_document
+from rag.ingestion import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, iter_files, read_document
 from rag.lexical import LexicalIndex
-from rag.speakers import Attribution
 from rag.store import Metadata, Store
+from rag.types import Attribution, Chunk, Document
 
 log = logging.getLogger(__name__)
 

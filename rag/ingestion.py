@@ -10,12 +10,10 @@ languages poorly. Every problem with a file is one :class:`InputError` line.
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from rag.cleaning import HEADER_RE, clean_text, first_nonblank_index, guess_title, normalise
@@ -24,39 +22,11 @@ from rag.errors import InputError
 from rag.extraction import MIN_ARTICLE_CHARS, PageMeta, clean_title, extract_article
 from rag.markdown import markdown_to_text
 from rag.outlets import publisher_of
+from rag.types import Document
 
 #: bump when the cleaning rules change: every document is then cleaned and indexed again
 #: (2: HTML through trafilatura, PDFs, CJK paragraphs kept)
 CLEANING_VERSION = 2
-
-
-@dataclass(frozen=True)
-class Document:
-    """A cleaned article. ``text`` is what gets chunked; spans index into it."""
-
-    source: str  # the file name, e.g. "000_2e59.txt"
-    path: str  # absolute path: the document's identity in the index
-    text: str
-    title: str | None = None
-    publisher: str | None = None
-    date: str | None = None  # ISO YYYY-MM-DD
-    url: str | None = None
-    author: str | None = None
-    pages: tuple[int, ...] = ()  # PDFs: the offset in ``text`` where each page starts (page 1 at index 0)
-
-    def page_at(self, offset: int) -> int | None:
-        """The 1-based page holding character ``offset``, for documents that have pages."""
-        if not self.pages:
-            return None
-        return max(1, bisect.bisect_right(self.pages, offset))  # pages starting at or before it
-
-    def page_label(self, start: int, end: int) -> str | None:
-        """``"3"`` or ``"3-4"``: the pages a span of ``text`` lies on, for citations."""
-        first = self.page_at(start)
-        if first is None:
-            return None
-        last = self.page_at(max(start, end - 1)) or first
-        return str(first) if last == first else f"{first}-{last}"
 
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})

@@ -20,8 +20,8 @@ from collections import Counter
 from rag.cleaning import guess_title, normalise
 from rag.dates import find_date
 from rag.errors import InputError
-from rag.ingestion import Document
 from rag.outlets import publisher_of
+from rag.types import Document
 
 _PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^(?:[•▪●◦·*–-]\s|\d{1,2}[.)]\s)")

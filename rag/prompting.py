@@ -30,8 +30,7 @@ import tiktoken
 
 from rag.errors import InputError, RagError
 from rag.llm import Evidence, LLMRequest
-from rag.retrieval import Passage
-from rag.types import REFUSAL, Statement
+from rag.types import REFUSAL, Passage, Statement
 
 log = logging.getLogger(__name__)
 

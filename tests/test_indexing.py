@@ -255,7 +255,9 @@ def test_a_document_over_the_size_limit_is_skipped_with_a_message_naming_the_lim
     big = tmp_path / "book.txt"
     big.write_text("A long sentence about nothing in particular, repeated. " * 2_000)  # 110,000 characters
     html = tmp_path / "long.html"
-    paragraphs = "".join(f"<p>Paragraph number {i} of this page goes on about the matter at hand.</p>" for i in range(800))
+    paragraphs = "".join(
+        f"<p>Paragraph number {i} of this page goes on about the matter at hand.</p>" for i in range(800)
+    )
     html.write_text(f"<html><body><article>{paragraphs}</article></body></html>")
     t0 = time.monotonic()
     report = Indexer(s, counting).update([big, html])

@@ -13,15 +13,8 @@ import pytest
 from seed_truth import BODY_SENTENCES, FURNITURE, METADATA, SEED_SOURCES, SEEDS_DIR, normalise_ws
 
 from rag.errors import InputError
-from rag.ingestion import (
-    PDF_SUFFIXES,
-    SUPPORTED_SUFFIXES,
-    Document,
-    clean_text,
-    iter_files,
-    parse_document,
-    read_document,
-)
+from rag.ingestion import PDF_SUFFIXES, SUPPORTED_SUFFIXES, clean_text, iter_files, parse_document, read_document
+from rag.types import Document
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ingestion"
 

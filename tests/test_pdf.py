@@ -10,7 +10,8 @@ from pdfs import HEADER, article_pdf, blank_pdf
 from rag.chunking import chunk_document
 from rag.errors import InputError
 from rag.indexing import chunk_metadata
-from rag.ingestion import Document, load_document, read_document
+from rag.ingestion import load_document, read_document
+from rag.types import Document
 
 P1 = (
     "Councillors have approved a 350 million pound expansion of Aberdeen South Harbour, ending a planning dispute "

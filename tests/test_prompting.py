@@ -23,7 +23,7 @@ from rag.prompting import (
     second_look,
     split_sentences,
 )
-from rag.retrieval import Passage
+from rag.types import Passage
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

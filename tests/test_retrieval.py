@@ -13,8 +13,9 @@ from rag import evaluation as ev
 from rag.config import Settings
 from rag.errors import InputError
 from rag.indexing import Indexer
-from rag.retrieval import Passage, Retriever, check_k
+from rag.retrieval import Retriever, check_k
 from rag.store import Store
+from rag.types import Passage
 
 
 @pytest.fixture(scope="module")

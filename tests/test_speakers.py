@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.speakers import Attribution, attribute, from_metadata, to_metadata
+from rag.speakers import attribute, from_metadata, to_metadata
+from rag.types import Attribution
 
 ARTICLE = (
     "Russian Foreign Minister Sergey Lavrov met his Belarusian counterpart Sergei Aleinik in Minsk on Thursday. "

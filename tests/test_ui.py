@@ -78,30 +78,36 @@ def wait_http(url: str, proc: subprocess.Popen[Any], timeout: float, log: Path |
 
 
 def _answer(text: str, cited: list[tuple[int, str]], **kw: Any):  # type: ignore[no-untyped-def]
-    from rag.answer import Answer, Citation
-    from rag.retrieval import Passage
+    from rag.types import Answer, Citation, Passage
 
     passages = [
         Passage(
-            t,
-            1.0,
-            0.9,
-            f"doc{n}.txt",
-            kw.get("title", f"Title {n}"),
-            kw.get("publisher", "The Paper"),
-            kw.get("url"),
-            kw.get("date", "2023-01-19"),
-            f"c{n}",
-            0,
-            len(t),
-            kw.get("lead"),
+            text=t,
+            score=1.0,
+            similarity=0.9,
+            source=f"doc{n}.txt",
+            title=kw.get("title", f"Title {n}"),
+            publisher=kw.get("publisher", "The Paper"),
+            url=kw.get("url"),
+            date=kw.get("date", "2023-01-19"),
+            chunk_id=f"c{n}",
+            start=0,
+            end=len(t),
+            lead=kw.get("lead"),
         )
         for n, t in cited
     ]
     citations = [Citation.of(n, p) for (n, _), p in zip(cited, passages, strict=True)]
     if kw.get("abstained") or kw.get("error"):
         citations = []
-    return Answer(text, citations, bool(kw.get("abstained")), kw.get("query", "q"), passages, error=kw.get("error"))
+    return Answer(
+        text=text,
+        citations=citations,
+        abstained=bool(kw.get("abstained")),
+        query=kw.get("query", "q"),
+        passages=passages,
+        error=kw.get("error"),
+    )
 
 
 def test_answer_html_escapes_and_marks_citations() -> None:

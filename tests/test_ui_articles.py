@@ -30,10 +30,22 @@ def use_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: igno
 
 
 def test_the_source_card_names_the_page_of_a_pdf() -> None:
-    from rag.retrieval import Passage
+    from rag.types import Passage
     from rag.ui import source_html
 
-    passage = Passage("The union wants a rise.", 1.0, 0.9, "tram.pdf", "Tram strike", None, None, None, "c1", 0, 23)
+    passage = Passage(
+        text="The union wants a rise.",
+        score=1.0,
+        similarity=0.9,
+        source="tram.pdf",
+        title="Tram strike",
+        publisher=None,
+        url=None,
+        date=None,
+        chunk_id="c1",
+        start=0,
+        end=23,
+    )
     assert "rag-pages" not in source_html(1, passage, [])
     passage.pages = "2-3"
     assert '<span class="rag-pages">p. 2-3</span>' in source_html(1, passage, [])

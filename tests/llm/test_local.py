@@ -14,7 +14,7 @@ from rag.errors import ModelError
 from rag.llm import local
 from rag.llm.local import PACKAGED, LocalLLM, PackagedModel, assemble_packaged, citation_grammar, resolve_model
 from rag.prompting import REFUSAL, build_request
-from rag.retrieval import Passage
+from rag.types import Passage
 
 # --------------------------------------------------------------------------- model files (fast)
 
@@ -110,7 +110,19 @@ def test_grammar_is_bounded_and_lists_only_valid_numbers() -> None:
 
 
 def _p(text: str, n: int, publisher: str) -> Passage:
-    return Passage(text, 1.0, 0.5, f"d{n}.txt", f"Article {n}", publisher, None, "2023-01-19", f"c{n}", 0, len(text))
+    return Passage(
+        text=text,
+        score=1.0,
+        similarity=0.5,
+        source=f"d{n}.txt",
+        title=f"Article {n}",
+        publisher=publisher,
+        url=None,
+        date="2023-01-19",
+        chunk_id=f"c{n}",
+        start=0,
+        end=len(text),
+    )
 
 
 EVIDENCE = [
