@@ -25,7 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from rag.config import Settings  # noqa: E402
 from rag.llm.local import LocalLLM, prepare  # noqa: E402
-from rag.prompting import build_request, estimate_prompt_tokens, lexical_terms  # noqa: E402
+from rag.prompting import build_request  # noqa: E402
+from rag.text.terms import lexical_terms  # noqa: E402
+from rag.text.tokens import estimate_prompt_tokens  # noqa: E402
 from rag.types import Passage  # noqa: E402
 
 QUESTIONS = [

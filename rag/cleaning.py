@@ -17,6 +17,7 @@ import unicodedata
 
 from rag.dates import DATE_RE as _DATE_RE
 from rag.dates import MONTH_PATTERN as _MONTH
+from rag.text.sentences import rough_sentences, space_glued
 
 HEADER_RE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b(.*)$")
 
@@ -224,43 +225,7 @@ def _assemble(lines: list[str]) -> list[str]:
     return out
 
 
-def _space_glued_sentences(text: str) -> str:
-    """``"Thursday.Russia's"`` → ``"Thursday. Russia's"``, leaving ``U.S.``, ``3.5`` and URLs alone."""
-    out: list[str] = []
-    straight_quotes = 0
-    token_start = 0
-    n = len(text)
-    for i, ch in enumerate(text):
-        out.append(ch)
-        if ch.isspace():
-            token_start = i + 1
-            continue
-        nxt = text[i + 1] if i + 1 < n else ""
-        after = text[i + 2] if i + 2 < n else ""
-        if ch == '"':
-            straight_quotes += 1
-        if i == 0 or not nxt or ch not in '.!?"”':
-            continue
-        if re.search(r"://|www\.|@|/", text[max(token_start, i - 300) : i]):
-            continue  # inside a URL, address or path
-        prev = text[i - 1]
-        ends_word = prev.islower() or prev.isdigit() or prev in ")]"
-        opening_straight = nxt == '"' and straight_quotes % 2 == 0 and after.isalpha()
-        closing_quote = ch == "”" or (ch == '"' and straight_quotes % 2 == 0)
-        if (ch in ".!?" and ends_word and (nxt.isupper() or nxt in "“‘" or opening_straight)) or (
-            closing_quote and prev in ".!?" and nxt.isupper()
-        ):
-            out.append(" ")
-    return "".join(out)
-
-
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+(?=[\"“‘(\[]?[A-Z0-9])|(?<=[.!?…][\"”’)])\s+(?=[\"“‘(\[]?[A-Z0-9])")
 MIN_DEDUP_WORDS = 4  # "Yes." or "Thank you." may legitimately repeat
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    """Rough sentence split, good enough to spot a body that is repeated."""
-    return [s for s in _SENTENCE_SPLIT_RE.split(paragraph) if s]
 
 
 def _dedupe(paragraphs: list[str]) -> list[str]:
@@ -273,7 +238,7 @@ def _dedupe(paragraphs: list[str]) -> list[str]:
             continue
         seen_lines.add(paragraph)
         kept: list[str] = []
-        for sentence in split_sentences(paragraph):
+        for sentence in rough_sentences(paragraph):
             if _words(sentence) >= MIN_DEDUP_WORDS:
                 if sentence in seen_sentences:
                     continue
@@ -290,7 +255,7 @@ def clean_text(raw: str) -> str:
     first = first_nonblank_index(lines)
     if first is not None and HEADER_RE.match(lines[first]):
         lines[first] = ""
-    paragraphs = [_space_glued_sentences(p) for p in _assemble(lines)]
+    paragraphs = [space_glued(p) for p in _assemble(lines)]
     return "\n\n".join(_dedupe(paragraphs))
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from rag.checks.entities import invented_names
 from rag.checks.support import negated
 from rag.errors import InputError, RagError
+from rag.text.markers import each_marker
 from rag.types import Answer, Citation, Passage
 
 REPORT_VERSION = 1
@@ -314,12 +315,9 @@ def answer_bearing_hit_at_k(
     return 1.0 if any(src in relevant and contains_any_phrase(text, answers) for src, text in passages[:k]) else 0.0
 
 
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-
-
 def citation_markers(text: str) -> list[int]:
-    """All [n] / [n, m] marker numbers in order of appearance."""
-    return [int(n) for m in _MARKER.finditer(text) for n in re.split(r"[,;]", m.group(1))]
+    """All marker numbers in order of appearance, repeats kept (the product's marker grammar, ranges included)."""
+    return each_marker(text)
 
 
 def _cutoffs(k: int) -> list[int]:

@@ -15,10 +15,11 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rag.citations import find_markers, format_marker, strip_markers
-from rag.lexical import tokenize
-from rag.llm import Evidence
 from rag.prompting import WHO_QUESTION, human_date
+from rag.text.markers import find_markers, format_marker, strip_markers
+from rag.text.sentences import split_answer
+from rag.text.terms import tokenize
+from rag.types import Evidence
 
 #: a sentence's best source must beat its cited one by this share of its words to take the citation over
 REMAP_MARGIN = 0.2
@@ -30,7 +31,6 @@ MIN_SUPPORT = 0.5
 FRAME_WORDS = "according to the sources source yes no said says say stated noted added claimed reported told"
 QUESTION_TERM_WEIGHT = 0.3  # words copied from the question say little about which source answered it
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z0-9\"“(])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate([*_WORDS.split(), "seventeen", "eighteen", "nineteen", "twenty"])}
@@ -72,27 +72,6 @@ def shown(e: Evidence) -> str:
     """A source as the model saw it: header fields (with the written-out date) and text."""
     day = human_date(e.date) if e.date else None
     return " ".join(x for x in (e.title, e.publisher, e.date, day, e.text) if x)
-
-
-def split_answer(text: str) -> list[list[str]]:
-    """Lines of sentences (a marker stays with the sentence it ends; a quotation stays whole)."""
-    out: list[list[str]] = []
-    for line in text.splitlines():
-        sentences: list[str] = []
-        start = 0
-        for m in _SENTENCE_END.finditer(line):
-            if _open_quote(line[start : m.end()]):
-                continue  # the split point is inside a quotation
-            sentences.append(line[start : m.start()].strip() + m.group().strip())
-            start = m.end()
-        sentences.append(line[start:].strip())
-        if any(sentences):
-            out.append([s for s in sentences if s])
-    return out
-
-
-def _open_quote(text: str) -> bool:
-    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
 
 
 def _numbers(text: str) -> set[str]:

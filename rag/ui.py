@@ -35,6 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings, configure, get_settings
 from rag.errors import RagError
+from rag.text.markers import MARKER, find_markers
+from rag.text.sentences import sentence_spans as spans_of
+from rag.text.terms import tokenize
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -89,36 +92,19 @@ def _lines(escaped: str) -> str:
     return re.sub(r"\s*\n\s*", "<br>", escaped.strip())
 
 
-_MARKER = re.compile(r"\[\s*\d{1,3}(?:\s*[,;\-\u2013]\s*\d{1,3})*\s*\]")
-
-
 def answer_html(text: str) -> str:
     """The answer, escaped, with its [n] markers set off."""
     escaped = esc(text)
-    escaped = _MARKER.sub(lambda m: f'<span class="rag-cite">{m.group(0)}</span>', escaped)
+    escaped = MARKER.sub(lambda m: f'<span class="rag-cite">{m.group(0)}</span>', escaped)
     return _lines(escaped)
-
-
-_GLUED = re.compile(r"(?<=[a-z0-9)][.!?])(?=[A-Z\"“])|(?<=[a-z][.!?][\"”])(?=[A-Z])")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans of a passage, also splitting scraped text glued as ``end.Next``."""
-    from rag.chunking import split_sentences
-
-    out: list[tuple[int, int]] = []
-    for a, b in split_sentences(text):
-        cut = a
-        for m in _GLUED.finditer(text, a, b):
-            out.append((cut, m.start()))
-            cut = m.start()
-        out.append((cut, b))
-    return [(a, b) for a, b in out if re.search(r"\w", text[a:b])]
+    return spans_of(text, glued=True)
 
 
 def _terms(texts: list[str]) -> list[set[str]]:
-    from rag.lexical import tokenize
-
     return [set(t) for t in tokenize(texts)] if texts else []
 
 
@@ -160,19 +146,17 @@ def highlight_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return _lines("".join(out))
 
 
-_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*" + _MARKER.pattern + r")+)")
+_TRAILINGMARKERS = re.compile(r"([.!?])((?:\s*" + MARKER.pattern + r")+)")
 
 
 def claims_citing(answer_text: str, n: int) -> list[str]:
     """The answer sentences that cite passage ``n`` (markers removed)."""
-    from rag.citations import find_markers
-
     # "… in 2023. [4] Next" cites the sentence before: move such markers in front of the full stop
-    text = _TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), answer_text)
+    text = _TRAILINGMARKERS.sub(lambda m: m.group(2) + m.group(1), answer_text)
     out: list[str] = []
     for a, b in sentence_spans(text):
         sentence = text[a:b]
-        claim = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(_MARKER.sub(" ", sentence).split()))
+        claim = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(MARKER.sub(" ", sentence).split()))
         if n in find_markers(sentence) and re.search(r"\w", claim):
             out.append(claim)
     return out

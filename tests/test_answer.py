@@ -15,10 +15,10 @@ from support import SEEDS
 from rag import Answer, answer, answer_stream, config, retrieval
 from rag import answer as answer_fn
 from rag.answer import resolve_query
-from rag.citations import find_markers
 from rag.errors import BackendError
 from rag.indexing import Indexer
 from rag.prompting import REFUSAL
+from rag.text.markers import find_markers
 
 MEMORANDUM = "What memorandum did Russia and Belarus sign when Lavrov met Aleinik in January 2023?"
 

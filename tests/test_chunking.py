@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
-import tiktoken
 
-from rag import chunking
-from rag.chunking import chunk_document, count_tokens, get_encoding, lead_sentence, split_sentences
-from rag.errors import ModelError
+from rag.chunking import chunk_document, lead_sentence
+from rag.text.tokens import count_tokens
 from rag.types import Document
 
 ENGLISH = (
@@ -26,34 +23,6 @@ CYRILLIC = (
 
 def doc(text: str, title: str | None = "A title") -> Document:
     return Document(source="x.txt", path="/tmp/x.txt", text=text, title=title)
-
-
-def test_encoding_is_cl100k_loaded_locally_with_its_hash_checked() -> None:
-    enc = get_encoding()
-    assert enc.name == "cl100k_base"
-    assert enc.encode("hello world") == [15339, 1917]
-
-
-def test_a_tampered_encoding_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "cl100k_base.tiktoken").write_text("aGVsbG8= 0\n")
-    monkeypatch.setattr(chunking.resources, "files", lambda _pkg: tmp_path)
-    get_encoding.cache_clear()
-    try:
-        with pytest.raises(ModelError, match="corrupt"):
-            get_encoding()
-    finally:
-        get_encoding.cache_clear()
-
-
-def test_sentences_split_on_punctuation_and_lines_but_not_abbreviations() -> None:
-    spans = split_sentences(ENGLISH)
-    sentences = [ENGLISH[a:b] for a, b in spans]
-    assert sentences[3] == "Mr. Lavrov said the West had failed."
-    assert "Talks covered the U.S. role in Europe, NATO and the OSCE!" in sentences
-    assert sentences[-2:] == ["Did they agree?", "They agreed on a plan for 2023."]
-    lines = "One line\nAnother line"
-    assert [lines[a:b] for a, b in split_sentences(lines)] == ["One line", "Another line"]
 
 
 def test_every_chunk_keeps_its_exact_span_and_the_document_metadata() -> None:
@@ -98,11 +67,6 @@ def test_model_token_count_includes_special_tokens(embedder) -> None:  # type: i
     assert embedder.count_tokens("hello") == 3  # [CLS] hello [SEP]
     long = "word " * 500
     assert embedder.count_tokens(long) > 500, "the packaged tokenizer's truncation at 128 is switched off"
-
-
-def test_counts_are_cl100k() -> None:
-    assert count_tokens("hello world") == 2
-    assert isinstance(get_encoding(), tiktoken.Encoding)
 
 
 def test_overlap_must_be_smaller_than_size() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.grounding import about, ground, office, shortfall, split_answer
+from rag.grounding import about, ground, office, shortfall
 from rag.llm import Evidence
 
 SOURCES = [
@@ -119,16 +119,6 @@ def test_lists_keep_their_lines_and_item_numbers_are_not_figures() -> None:
 
 def test_without_sources_the_text_is_left_alone() -> None:
     assert ground("Anything [1].", "Q?", []) == "Anything [1]."
-
-
-def test_split_answer_keeps_markers_with_their_sentence() -> None:
-    assert split_answer("A said x [1]. B said y. [2]\nC.") == [["A said x [1].", "B said y. [2]"], ["C."]]
-
-
-def test_a_quotation_is_one_sentence() -> None:
-    text = 'Lukashenko said: "One more year is over. We will stand our ground." [3]'
-    assert split_answer(text) == [[text]]
-    assert split_answer('He said "It is over." Then he left [1].') == [['He said "It is over."', "Then he left [1]."]]
 
 
 @pytest.mark.parametrize(

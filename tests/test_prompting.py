@@ -10,19 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.prompting import (
-    REFUSAL,
-    SYSTEM_PROMPT,
-    build_request,
-    count_tokens,
-    estimate_prompt_tokens,
-    estimate_user_tokens,
-    human_date,
-    is_refusal,
-    neutralise,
-    second_look,
-    split_sentences,
-)
+from rag.prompting import REFUSAL, SYSTEM_PROMPT, build_request, human_date, is_refusal, neutralise, second_look
+from rag.text.tokens import count_tokens, estimate_prompt_tokens, estimate_user_tokens
 from rag.types import Passage
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -79,15 +68,6 @@ def test_source_dates_are_written_out_for_the_model() -> None:
     assert 'date="19 January 2023"' in req.user
     assert req.evidence[0].date == "2023-01-19"  # the citation keeps the ISO date
     assert human_date("not a date") == "not a date"
-
-
-def test_split_sentences_handles_glued_scraped_text() -> None:
-    text = "Lavrov spoke on Thursday.Russia's top diplomat stressed the view.Mr. Smith agreed."
-    assert split_sentences(text) == [
-        "Lavrov spoke on Thursday.",
-        "Russia's top diplomat stressed the view.",
-        "Mr. Smith agreed.",
-    ]
 
 
 def test_build_request_picks_relevant_sentences_in_document_order() -> None:
@@ -229,26 +209,6 @@ def test_the_sentence_before_the_best_match_comes_along() -> None:
     )
     ev = evidence("Which matter do Putin and Lukashenko start almost all meetings with?", text)
     assert "import substitution" in ev  # "this matter" points back
-
-
-def test_a_short_quotation_stays_whole_with_its_speaker_and_setting() -> None:
-    text = (
-        "The West “is already building a security architecture without Russia. We don’t need such security,” "
-        "Lavrov said during a video conference. Journalists waited outside."
-    )
-    assert split_sentences(text) == [
-        "The West “is already building a security architecture without Russia. We don’t need such security,” "
-        "Lavrov said during a video conference.",
-        "Journalists waited outside.",
-    ]
-    straight = 'He said "we will win. It is clear," and left. Then he went home.'
-    assert split_sentences(straight) == ['He said "we will win. It is clear," and left.', "Then he went home."]
-
-
-def test_a_long_quotation_is_not_glued_into_one_sentence() -> None:
-    long = "“" + " ".join(f"Sentence number {i} of the speech is about trade and security matters." for i in range(6))
-    parts = split_sentences(long + "” the leader said.")
-    assert len(parts) >= 6 and all(count_tokens(p) < 40 for p in parts)
 
 
 def test_the_title_is_not_repeated_in_the_body_of_its_source() -> None:

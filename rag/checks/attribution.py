@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from rag.checks.support import names, sentences, support, with_marker
-from rag.citations import strip_markers
+from rag.text.markers import strip_markers
 
 if TYPE_CHECKING:
     from rag.checks import Draft

@@ -12,8 +12,8 @@ import re
 from typing import TYPE_CHECKING
 
 from rag.checks.support import sentences, statements
-from rag.citations import strip_markers
 from rag.speakers import nlp
+from rag.text.markers import strip_markers
 
 if TYPE_CHECKING:
     from rag.checks import Draft

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rag.checks.support import statements
-from rag.citations import strip_markers
 from rag.grounding import novel_terms
-from rag.lexical import tokenize
+from rag.text.markers import strip_markers
+from rag.text.terms import tokenize
 from rag.types import REFUSAL
 
 if TYPE_CHECKING:

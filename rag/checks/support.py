@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.citations import find_markers, strip_markers
-from rag.grounding import split_answer
-from rag.lexical import tokenize
-from rag.prompting import split_sentences
+from rag.text.markers import find_markers, strip_markers
+from rag.text.sentences import split_answer, split_sentences
+from rag.text.terms import tokenize
 from rag.types import Evidence, Statement
 
 #: share of an answer sentence's terms a statement must hold to count as what the sentence rests on

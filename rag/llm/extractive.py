@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rag.llm import Evidence, LLMRequest
+from rag.text.sentences import split_sentences
+from rag.text.terms import bm25, lexical_terms
+from rag.types import REFUSAL, Evidence, LLMRequest
 
 #: a sentence that already says who is speaking needs no "According to ..."
 _SPEAKER = re.compile(
@@ -41,8 +43,6 @@ class ExtractiveLLM:
 
 
 def _candidates(evidence: list[Evidence]) -> list[tuple[int, str]]:
-    from rag.prompting import split_sentences
-
     out: list[tuple[int, str]] = []
     for e in evidence:
         for part in e.text.split(" … "):
@@ -62,8 +62,6 @@ def _attributed(sentence: str, e: Evidence | None) -> str:
 
 def answer(question: str, evidence: list[Evidence]) -> str:
     """The 1-2 best evidence sentences for ``question`` with [n]; the refusal if none fits."""
-    from rag.prompting import REFUSAL, bm25, lexical_terms
-
     cands = _candidates(evidence)
     if not cands:
         return REFUSAL

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rag.citations import find_markers
 from rag.llm import Evidence, LLMRequest
 from rag.llm.extractive import ExtractiveLLM, answer
 from rag.prompting import REFUSAL, is_refusal
+from rag.text.markers import find_markers
 
 EVIDENCE = [
     Evidence(

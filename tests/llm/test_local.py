@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.citations import find_markers
 from rag.config import Settings
 from rag.errors import ModelError
 from rag.llm import local
 from rag.llm.local import PACKAGED, LocalLLM, PackagedModel, assemble_packaged, citation_grammar, resolve_model
 from rag.prompting import REFUSAL, build_request
+from rag.text.markers import find_markers
 from rag.types import Passage
 
 # --------------------------------------------------------------------------- model files (fast)

@@ -20,7 +20,8 @@ from collections.abc import Iterable
 _NUM = r"\d{1,3}"
 _SEP = r"[,;\-\u2013]"
 #: a complete marker
-_FULL = re.compile(rf"\[\s*{_NUM}(?:\s*{_SEP}\s*{_NUM})*\s*\]")
+MARKER = re.compile(rf"\[\s*{_NUM}(?:\s*{_SEP}\s*{_NUM})*\s*\]")
+_FULL = MARKER
 #: every proper prefix of a complete marker (and nothing that cannot become one)
 _PREFIX = re.compile(rf"\[\s*(?:{_NUM}(?:\s*{_SEP}\s*{_NUM})*(?:\s*{_SEP})?\s*)?")
 _ITEM_SPLIT = re.compile(r"[,;]")
@@ -42,6 +43,11 @@ def _marker_numbers(marker: str) -> list[int]:
             if n not in out:
                 out.append(n)
     return out
+
+
+def each_marker(text: str) -> list[int]:
+    """Every number cited in ``text``, marker by marker, repeats kept (what evaluation counts)."""
+    return [n for m in _FULL.finditer(text) for n in _marker_numbers(m.group())]
 
 
 def find_markers(text: str) -> list[int]:

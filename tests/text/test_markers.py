@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from rag.citations import MarkerStreamFilter, find_markers, format_marker, repair
+from rag.text.markers import MarkerStreamFilter, each_marker, find_markers, format_marker, repair
 
 
 @pytest.mark.parametrize(
@@ -130,3 +130,7 @@ def test_no_invalid_marker_is_ever_emitted_mid_stream() -> None:
         for d in _random_split(rng, text):
             shown += f.feed(d)
             assert set(find_markers(shown)) <= {1}, (text, shown)
+
+
+def test_each_marker_keeps_repeats_and_expands_ranges() -> None:
+    assert each_marker("a [1] b [2, 3][4] c [x] [12] d [1] e [2-4]") == [1, 2, 3, 4, 12, 1, 2, 3, 4]
