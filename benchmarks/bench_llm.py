@@ -1,6 +1,6 @@
 """Time to first token and decode speed of the packaged local models on realistic prompts.
 
-Prompts are built by ``rag.prompting.build_request`` from seed passages
+Prompts are built by ``rag.answering.evidence.build_request`` from seed passages
 (windows of the seed articles ranked by lexical overlap with the question,
 standing in for retrieval so the numbers do not depend on an index).
 Each model is loaded once; the first pass over the prompts is reported apart
@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rag.answering.evidence import build_request  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.llm.local import LocalLLM, prepare  # noqa: E402
-from rag.prompting import build_request  # noqa: E402
 from rag.text.terms import lexical_terms  # noqa: E402
 from rag.text.tokens import estimate_prompt_tokens  # noqa: E402
 from rag.types import Passage  # noqa: E402

@@ -13,8 +13,7 @@ import os
 # query embedding 145-1,022 ms instead of ~36 ms (benchmarks/results/retrieval.json). Set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-# imported eagerly so that the name `answer` is the function, not the submodule
-from rag.answer import answer, answer_stream
+from rag.answering import answer, answer_stream
 from rag.ingestion import load_document
 from rag.retrieval import retrieve
 from rag.types import Answer, Document, Passage

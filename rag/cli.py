@@ -19,8 +19,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from rag.config import configure
+from rag import evaluation as ev
+from rag.answering import answer_stream
+from rag.config import configure, get_settings
+from rag.corpus import describe, document_json, forget_url, index_targets, remove_target, show_document
+from rag.doctor import run_checks
 from rag.errors import RagError
+from rag.indexing import Indexer, ensure_index, list_documents
+from rag.retrieval import check_k, retrieve
+from rag.types import Answer
+from rag.ui import serve
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -116,8 +124,6 @@ def _progress(msg: str) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from rag.corpus import index_targets
-    from rag.indexing import Indexer
 
     paths, fetch_warnings = index_targets(args.paths, refetch=args.refetch, progress=_progress)  # URLs: fetched
     for w in fetch_warnings:
@@ -136,7 +142,6 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from rag.indexing import list_documents
 
     rows = list_documents()
     if args.json:
@@ -152,8 +157,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from rag.corpus import forget_url, remove_target
-    from rag.indexing import Indexer
 
     report = Indexer().remove(remove_target(args.path))
     forget_url(args.path)
@@ -162,7 +165,6 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from rag.corpus import describe, document_json, show_document
 
     doc, origin = show_document(args.path)
     if args.json:
@@ -173,14 +175,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _ensure_index() -> None:
-    from rag.indexing import ensure_index
 
     ensure_index(progress=_progress)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from rag.config import get_settings
-    from rag.retrieval import check_k, retrieve
 
     k = get_settings().k if args.k is None else check_k(args.k)
     _ensure_index()
@@ -201,8 +200,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag.answer import answer_stream
-    from rag.types import Answer
 
     _ensure_index()
     final: Answer | None = None
@@ -232,7 +229,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag import evaluation as ev
 
     if args.compare:
         a, b = (ev.Report.from_json(p.read_text()) for p in args.compare)
@@ -263,7 +259,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from rag.doctor import run_checks
 
     failed = 0
     for check in run_checks(args.backend, progress=_progress):
@@ -274,7 +269,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag.ui import serve
 
     serve()
     return 0

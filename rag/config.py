@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     max_answer_tokens: int = Field(160, ge=16)
     answer_checks: str = Field(
         "grounding,entities,negation,attribution,relevance",
-        description="Checks run on every answer, in order (rag/checks/); drop one to measure what it does.",
+        description="Checks run on every answer, in order (rag/answering/checks/); drop one to measure what it does.",
     )
     speaker_hints: bool = Field(True, description="Name the speaker before a reported sentence in the prompt.")
     split_questions: bool = Field(True, description="Retrieve for each part of a question that asks two things.")

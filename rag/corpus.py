@@ -17,6 +17,7 @@ from rag.cleaning import count_words
 from rag.config import Settings, get_settings
 from rag.errors import InputError
 from rag.fetching import delete_snapshot, fetch_snapshots, is_url, refetch_roots, snapshot_for
+from rag.indexing import Indexer, Manifest
 from rag.ingestion import load_document, read_document
 from rag.types import Document
 
@@ -39,8 +40,6 @@ def index_targets(
     s = settings or get_settings()
     warnings: list[str] = []
     if refetch:
-        from rag.indexing import Manifest
-
         warnings += refetch_roots(Manifest.load(Path(s.index_dir)).roots, s, progress)
     urls = [str(i).strip() for i in items if isinstance(i, str) and is_url(i)]
     paths = [Path(i) for i in items if not (isinstance(i, str) and is_url(i))]
@@ -135,7 +134,6 @@ def document_json(doc: Document, origin: str) -> dict[str, Any]:
 
 def add_url(url: str, settings: Settings | None = None, progress: Progress | None = None) -> str:
     """Fetch one article and index it now: one line for the web page to show (errors included)."""
-    from rag.indexing import Indexer
 
     s = settings or get_settings()
     url = (url or "").strip()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.config import Settings, get_settings
+from rag.embedding import get_embedder
 from rag.errors import RagError
 from rag.indexing import Manifest
 from rag.lexical import LexicalIndex
@@ -76,7 +77,6 @@ def check_index(s: Settings) -> Check:
 
 
 def check_embedder(s: Settings) -> Check:
-    from rag.embedding import get_embedder
 
     t0 = time.perf_counter()
     try:

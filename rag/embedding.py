@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from rag.config import get_settings
 from rag.errors import ModelError
 
 if TYPE_CHECKING:
@@ -132,7 +133,6 @@ def _cached(name: str, batch_size: int) -> SentenceTransformerEmbedder:
 
 def get_embedder(name: str | None = None, batch_size: int | None = None) -> SentenceTransformerEmbedder:
     """The process-wide embedder for the configured model (loaded once)."""
-    from rag.config import get_settings
 
     s = get_settings()
     return _cached(name or s.embedding_model, batch_size or s.embedding_batch_size)

@@ -21,8 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rag.checks.entities import invented_names
-from rag.checks.support import negated
+from rag.answering.checks.entities import invented_names
+from rag.answering.checks.support import negated
 from rag.errors import InputError, RagError
 from rag.text.markers import each_marker
 from rag.types import Answer, Citation, Passage
@@ -78,7 +78,7 @@ def join_turns(question: str, history: list[dict[str, str]] | None) -> str:
 def _default_resolve() -> ResolveFn:
     """The answer layer's own query resolution, so retrieval-only runs search what it would."""
     try:
-        fn: ResolveFn = importlib.import_module("rag.answer").resolve_query
+        fn: ResolveFn = importlib.import_module("rag.answering.followup").resolve_query
     except (ImportError, AttributeError):
         return join_turns
     return fn

@@ -33,11 +33,18 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rag import answering
 from rag.config import Settings, configure, get_settings
+from rag.corpus import add_url
 from rag.errors import RagError
+from rag.fetching import check_public
+from rag.indexing import ensure_index, list_documents
+from rag.llm import available_backends
+from rag.retrieval import check_k, get_retriever, retrieve
 from rag.text.markers import MARKER, find_markers
 from rag.text.sentences import sentence_spans as spans_of
 from rag.text.terms import tokenize
+from rag.types import Answer
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -288,8 +295,6 @@ class Warmup:
         return self
 
     def _run(self) -> None:
-        from rag.answer import warm_up
-        from rag.retrieval import get_retriever
 
         try:
             self.phase = "embedding"
@@ -297,7 +302,7 @@ class Warmup:
             self.embedder_done.set()
             if self.backend == "local":
                 self.phase = "llm"
-                warm_up("local")
+                answering.warm_up("local")
             self.phase = "ready"
         except RagError as exc:
             self.error, self.phase = str(exc), "failed"
@@ -347,7 +352,6 @@ def _filters(
 
 
 def _k(k: Any) -> int | None:
-    from rag.retrieval import check_k
 
     return None if k in (None, "") else check_k(k)
 
@@ -369,14 +373,12 @@ def stream_answer(
     interval: float = UPDATE_INTERVAL,
 ) -> Iterator[tuple[str, Answer | None]]:
     """(text so far, None) at most every ``interval`` seconds, then (final text, Answer)."""
-    from rag.answer import answer_stream
-    from rag.types import Answer
 
     src, lo, hi = _filters(sources, since, until)
     _wait_for_models()
     text = ""
     last = time.monotonic()
-    for item in answer_stream(
+    for item in answering.answer_stream(
         question, clean_history(history), backend=backend or None, k=_k(k), sources=src, since=lo, until=hi
     ):
         if isinstance(item, Answer):
@@ -453,8 +455,6 @@ def api_retrieve(
     """The ``k`` passages most relevant to ``query`` (sources: file names; since/until: ISO dates, inclusive)."""
     import gradio as gr
 
-    from rag.retrieval import retrieve
-
     src, lo, hi = _filters(sources, since, until)
     _wait_for_models()
     try:
@@ -470,7 +470,6 @@ def api_retrieve(
 
 
 def _corpus_rows() -> list[list[Any]]:
-    from rag.indexing import list_documents
 
     return [
         [r["source"], r["title"] or "", r["publisher"] or "", r["date"] or "", r["chunks"]] for r in list_documents()
@@ -479,8 +478,6 @@ def _corpus_rows() -> list[list[Any]]:
 
 def _add_article(url: str) -> tuple[str, list[list[Any]]]:
     """The corpus tab's URL field: fetch the page, index it, and say in one line what happened."""
-    from rag.corpus import add_url
-    from rag.fetching import check_public
 
     s = get_settings()
     try:
@@ -496,7 +493,6 @@ def _add_article(url: str) -> tuple[str, list[list[Any]]]:
 
 
 def _source_choices() -> list[tuple[str, str]]:
-    from rag.indexing import list_documents
 
     seen: dict[str, str] = {}
     for r in list_documents():
@@ -508,8 +504,6 @@ def _source_choices() -> list[tuple[str, str]]:
 def build_app(settings: Settings | None = None, warmup: Warmup | None = None) -> gr.Blocks:
     """The Gradio page and its API endpoints (needs an index; does not launch)."""
     import gradio as gr
-
-    from rag.llm import available_backends
 
     global _warmup
     _warmup = warmup
@@ -662,8 +656,6 @@ def serve(
     }
     s = configure(**(get_settings().model_dump() | overrides)) if overrides else get_settings()
     auth = auth_for(s)  # before anything slow: a refusal must be quick and clear
-
-    from rag.indexing import ensure_index
 
     t0 = time.perf_counter()
     report = ensure_index(progress=lambda m: print(f"· {m}", file=sys.stderr, flush=True))

@@ -205,11 +205,9 @@ def test_clean_history_recovers_the_answer_text() -> None:
 
 
 def test_stream_is_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
     import rag.ui
+    from rag import answering
 
-    answer_module = importlib.import_module("rag.answer")  # `rag.answer` the attribute is the function
     final = _answer("x" * 200, [])
 
     def fake_stream(*_a: Any, **_kw: Any) -> Iterator[Any]:
@@ -218,7 +216,7 @@ def test_stream_is_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
             yield "x"
         yield final
 
-    monkeypatch.setattr(answer_module, "answer_stream", fake_stream)
+    monkeypatch.setattr(answering, "answer_stream", fake_stream)
     t0 = time.monotonic()
     out = list(rag.ui.stream_answer("q", [], interval=0.1))
     elapsed = time.monotonic() - t0

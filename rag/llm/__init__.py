@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
+from rag.config import get_settings
 from rag.errors import RagError
 from rag.types import Evidence, LLMRequest
 
@@ -90,7 +91,6 @@ def get_backend(name: str | None = None) -> LLM:
     object is replaced (``rag.config.configure``) the cache is dropped so new
     values take effect and no second model stays in memory.
     """
-    from rag.config import get_settings
 
     settings = get_settings()
     key = (name or settings.backend).strip().lower()

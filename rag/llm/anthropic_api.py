@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rag.config import get_settings
 from rag.errors import BackendError
 from rag.llm import LLMRequest
 from rag.llm.deadline import within
@@ -35,7 +36,6 @@ class AnthropicLLM:
     context_window = CONTEXT_WINDOW
 
     def __init__(self, settings: Settings | None = None, *, http_client: httpx2.Client | None = None) -> None:
-        from rag.config import get_settings
 
         s = settings or get_settings()
         key = s.anthropic_api_key.get_secret_value() if s.anthropic_api_key else os.environ.get("ANTHROPIC_API_KEY")

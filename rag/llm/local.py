@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag.config import get_settings
 from rag.errors import ModelError
 from rag.llm import LLMRequest
 from rag.llm.worker import LlamaWorker, WorkerConfig
@@ -281,7 +282,6 @@ class LocalLLM:
     name = "local"
 
     def __init__(self, settings: Settings | None = None, *, model_path: str | Path | None = None) -> None:
-        from rag.config import get_settings
 
         self.settings = settings or get_settings()
         self.context_window = int(self.settings.n_ctx)
@@ -334,7 +334,6 @@ class LocalLLM:
 
 def prepare(name: str | None = None) -> Path:
     """Assemble (or find) the configured local model; returns its path."""
-    from rag.config import get_settings
 
     s = get_settings()
     return resolve_model(name or s.local_model, s.local_model_file, Path(s.model_cache_dir))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from rag.config import get_settings
 from rag.errors import BackendError
 from rag.llm import LLMRequest
 from rag.llm.deadline import within
@@ -50,7 +51,6 @@ class OpenAICompatLLM:
     name = "openai"
 
     def __init__(self, settings: Settings | None = None, *, http_client: httpx2.Client | None = None) -> None:
-        from rag.config import get_settings
 
         s = settings or get_settings()
         self.base_url = s.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from rag.answering.evidence import REFUSAL, is_refusal
 from rag.llm import Evidence, LLMRequest
 from rag.llm.extractive import ExtractiveLLM, answer
-from rag.prompting import REFUSAL, is_refusal
 from rag.text.markers import find_markers
 
 EVIDENCE = [

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering import pipeline
+from rag.answering.evidence import REFUSAL, build_request
 from rag.config import Settings
 from rag.errors import ModelError
 from rag.llm import local
 from rag.llm.local import PACKAGED, LocalLLM, PackagedModel, assemble_packaged, citation_grammar, resolve_model
-from rag.prompting import REFUSAL, build_request
 from rag.text.markers import find_markers
 from rag.types import Passage
 
@@ -183,7 +184,7 @@ def test_generation_is_serialised_across_threads(llm: LocalLLM) -> None:
 def test_grammar_constrains_the_format(llm: LocalLLM) -> None:
     from dataclasses import replace
 
-    from rag.prompting import is_refusal
+    from rag.answering.evidence import is_refusal
 
     req, _ = build_request("What memorandum did Russia and Belarus sign?", EVIDENCE, budget_tokens=700, max_tokens=80)
     out = "".join(llm.stream(replace(req, grammar=True)))
@@ -193,12 +194,11 @@ def test_grammar_constrains_the_format(llm: LocalLLM) -> None:
 @pytest.mark.slow
 def test_warm_up_leaves_the_system_prompt_evaluated(llm: LocalLLM, monkeypatch: pytest.MonkeyPatch) -> None:
     """After warm-up llama.cpp holds the system prompt, so a question only pays for its own part."""
-    import sys
 
-    from rag.prompting import SYSTEM_PROMPT
+    from rag.answering.evidence import SYSTEM_PROMPT
 
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda name=None: llm)
-    sys.modules["rag.answer"].warm_up("local")
+    monkeypatch.setattr(pipeline, "get_backend", lambda name=None: llm)
+    pipeline.warm_up("local")
     system = llm.worker.tokenize(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n")
     n_tokens, input_ids = llm.worker.state()
     assert n_tokens > len(system)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from rag.checks.support import sentences, statements
+from rag.answering.checks.support import sentences, statements
 from rag.speakers import nlp
 from rag.text.markers import strip_markers
 
 if TYPE_CHECKING:
-    from rag.checks import Draft
+    from rag.answering.checks import Draft
 
 #: entity kinds that name someone or somewhere (numbers and dates are the grounding step's)
 NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})

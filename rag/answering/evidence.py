@@ -24,6 +24,7 @@ from datetime import date
 
 import numpy as np
 
+from rag.embedding import get_embedder
 from rag.errors import InputError, RagError
 from rag.text.markers import find_markers, repair
 from rag.text.sentences import split_sentences
@@ -59,7 +60,7 @@ Answer: {REFUSAL}
 Question: How many people work at the port?
 Answer: {REFUSAL}"""
 
-#: what a second attempt is told, by the reason :func:`rag.grounding.shortfall` gives
+#: what a second attempt is told, by the reason :func:`rag.answering.grounding.shortfall` gives
 SECOND_LOOK = {
     "echo": "Do not repeat the question: answer with the specific words from the sources that it asks for.",
     "no name": "Give the person's name as written in the sources.",
@@ -121,7 +122,6 @@ def _embed(question: str, sentences: list[str]) -> np.ndarray | None:
     Sentence vectors are cached per embedding model: a conversation keeps
     hitting the same passages, and MiniLM on 2 cores is the slow part here.
     """
-    from rag.embedding import get_embedder
 
     try:
         embedder = get_embedder()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.checks import Draft, check_answer
-from rag.checks.attribution import NameTheClaimant
-from rag.checks.entities import NoInventedEntities
-from rag.checks.negation import KeepDenials
-from rag.checks.relevance import AddressesTheQuestion
+from rag.answering.checks import Draft, check_answer
+from rag.answering.checks.attribution import NameTheClaimant
+from rag.answering.checks.entities import NoInventedEntities
+from rag.answering.checks.negation import KeepDenials
+from rag.answering.checks.relevance import AddressesTheQuestion
 from rag.types import REFUSAL, Evidence, Statement
 
 CLAIM = Evidence(

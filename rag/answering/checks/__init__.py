@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from rag.checks.attribution import NameTheClaimant
-from rag.checks.entities import NoInventedEntities
-from rag.checks.negation import KeepDenials
-from rag.checks.relevance import AddressesTheQuestion
+from rag.answering.checks.attribution import NameTheClaimant
+from rag.answering.checks.entities import NoInventedEntities
+from rag.answering.checks.negation import KeepDenials
+from rag.answering.checks.relevance import AddressesTheQuestion
+from rag.answering.grounding import ground
 from rag.errors import InputError
-from rag.grounding import ground
 from rag.types import REFUSAL, Evidence
 
 

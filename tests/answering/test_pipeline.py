@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,10 +13,11 @@ from support import SEEDS
 
 from rag import Answer, answer, answer_stream, config, retrieval
 from rag import answer as answer_fn
-from rag.answer import resolve_query
+from rag.answering import pipeline
+from rag.answering.evidence import REFUSAL
+from rag.answering.followup import resolve_query
 from rag.errors import BackendError
 from rag.indexing import Indexer
-from rag.prompting import REFUSAL
 from rag.text.markers import find_markers
 
 MEMORANDUM = "What memorandum did Russia and Belarus sign when Lavrov met Aleinik in January 2023?"
@@ -61,7 +61,7 @@ def test_an_off_topic_question_abstains_without_calling_the_llm(
     def no_llm(_name: str | None = None) -> Any:
         raise AssertionError("the LLM must not be called")
 
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", no_llm)  # the module; `rag.answer` is the function
+    monkeypatch.setattr(pipeline, "get_backend", no_llm)
     result = answer("What is the boiling point of mercury?", backend="local")
     assert result.abstained and result.text == REFUSAL and result.citations == []
     assert result.attempts == 0
@@ -150,7 +150,7 @@ def scripted(seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch) 
 
     def install(*outputs: str, kind: type[Scripted] = Scripted) -> Scripted:
         llm = kind(*outputs)
-        monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", lambda _name=None: llm)
+        monkeypatch.setattr(pipeline, "get_backend", lambda _name=None: llm)
         return llm
 
     return install
@@ -297,7 +297,7 @@ def test_a_backend_that_cannot_start_still_returns_the_sources(
     def no_key(_name: str | None = None) -> Any:
         raise BackendError("the openai backend needs an API key")
 
-    monkeypatch.setattr(sys.modules["rag.answer"], "get_backend", no_key)
+    monkeypatch.setattr(pipeline, "get_backend", no_key)
     result = answer(MEMORANDUM, backend="openai")
     assert "needs an API key" in result.text and result.citations
 

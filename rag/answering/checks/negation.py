@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rag.checks.support import negated, sentences, support, with_marker
+from rag.answering.checks.support import negated, sentences, support, with_marker
 
 if TYPE_CHECKING:
-    from rag.checks import Draft
+    from rag.answering.checks import Draft
 
 
 class KeepDenials:

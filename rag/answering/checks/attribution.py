@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from rag.checks.support import names, sentences, support, with_marker
+from rag.answering.checks.support import names, sentences, support, with_marker
 from rag.text.markers import strip_markers
 
 if TYPE_CHECKING:
-    from rag.checks import Draft
+    from rag.answering.checks import Draft
 
 _YES_NO = re.compile(r"^\s*(?:yes|no)\b[,.!;:]?\s*", re.IGNORECASE)
 _YES_NO_QUESTION = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.questions import question_parts
+from rag.answering.questions import question_parts
 
 
 @pytest.mark.parametrize(

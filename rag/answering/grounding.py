@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rag.prompting import WHO_QUESTION, human_date
+from rag.answering.evidence import WHO_QUESTION, human_date
 from rag.text.markers import find_markers, format_marker, strip_markers
 from rag.text.sentences import split_answer
 from rag.text.terms import tokenize

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.grounding import about, ground, office, shortfall
+from rag.answering.grounding import about, ground, office, shortfall
 from rag.llm import Evidence
 
 SOURCES = [

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rag.checks.support import statements
-from rag.grounding import novel_terms
+from rag.answering.checks.support import statements
+from rag.answering.grounding import novel_terms
 from rag.text.markers import strip_markers
 from rag.text.terms import tokenize
 from rag.types import REFUSAL
 
 if TYPE_CHECKING:
-    from rag.checks import Draft
+    from rag.answering.checks import Draft
 
 
 class AddressesTheQuestion:

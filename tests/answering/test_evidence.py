@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from rag.prompting import REFUSAL, SYSTEM_PROMPT, build_request, human_date, is_refusal, neutralise, second_look
+from rag.answering.evidence import (
+    REFUSAL,
+    SYSTEM_PROMPT,
+    build_request,
+    human_date,
+    is_refusal,
+    neutralise,
+    second_look,
+)
 from rag.text.tokens import count_tokens, estimate_prompt_tokens, estimate_user_tokens
 from rag.types import Passage
 
