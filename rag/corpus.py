@@ -16,9 +16,9 @@ from typing import Any
 from rag.cleaning import count_words
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.fetching import delete_snapshot, fetch_snapshots, is_url, refetch_roots, snapshot_for
+from rag.fetching import delete_snapshot, fetch_snapshots, is_url, load_document, refetch_roots, snapshot_for
 from rag.indexing import Indexer, Manifest
-from rag.ingestion import load_document, read_document
+from rag.ingestion import read_document
 from rag.types import Document
 
 Progress = Callable[[str], None]

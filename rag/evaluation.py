@@ -3,12 +3,11 @@
 Retrieval is scored against the expected source files, answers against short key
 phrases, so that a change to chunking, ranking, prompting or abstention shows up as
 a number that can be compared with a stored baseline instead of by eyeballing.
-The RAG API is imported lazily so this module (and its tests) work with fakes.
+The runner takes the retrieve/answer functions as arguments, so tests run it with fakes.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import re
@@ -21,11 +20,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rag.answering import answer_stream, resolve_query
 from rag.answering.checks.entities import invented_names
 from rag.answering.checks.support import negated
+from rag.config import get_settings
 from rag.errors import InputError, RagError
+from rag.indexing import Indexer
+from rag.retrieval import Retriever, retrieve
 from rag.text.markers import each_marker
-from rag.types import Answer, Citation, Passage
+from rag.types import Answer, Citation, Document, Passage
 
 REPORT_VERSION = 1
 
@@ -59,14 +62,12 @@ ResolveFn = Callable[[str, list[dict[str, str]] | None], str]
 
 def _default_retrieve() -> RetrieveFn:
     """Import late: the public API may not be importable where fakes are used."""
-    fn: RetrieveFn = importlib.import_module("rag").retrieve
-    return fn
+    return retrieve
 
 
 def _default_answer() -> AnswerFn:
     """Import late, like `_default_retrieve`."""
-    fn: AnswerFn = importlib.import_module("rag").answer_stream
-    return fn
+    return answer_stream
 
 
 def join_turns(question: str, history: list[dict[str, str]] | None) -> str:
@@ -77,11 +78,7 @@ def join_turns(question: str, history: list[dict[str, str]] | None) -> str:
 
 def _default_resolve() -> ResolveFn:
     """The answer layer's own query resolution, so retrieval-only runs search what it would."""
-    try:
-        fn: ResolveFn = importlib.import_module("rag.answering.followup").resolve_query
-    except (ImportError, AttributeError):
-        return join_turns
-    return fn
+    return resolve_query
 
 
 # --------------------------------------------------------------------------- questions
@@ -1245,10 +1242,6 @@ def run_trec(
     collection is already text), in its own index folder, which is reused
     when the same collection is evaluated again.
     """
-    from rag.config import get_settings
-    from rag.indexing import Indexer
-    from rag.retrieval import Retriever
-    from rag.types import Document
 
     base = get_settings()
     folder = index_dir or Path(base.model_cache_dir) / "trec" / Path(docs_path).resolve().parent.name

@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.ingestion import parse_document, source_url
+from rag.ingestion import declared_charset, parse_document, read_document, source_url
+from rag.pdf import pdf_document
 from rag.types import Document
 
 USER_AGENT = "Mozilla/5.0 (compatible; rag-news-chat/0.1; reads one article on a user's request)"
@@ -130,7 +131,6 @@ def _to_utf8(data: bytes, header_charset: str | None) -> bytes:
         return data
     except UnicodeDecodeError:
         pass
-    from rag.ingestion import declared_charset
 
     for charset in (header_charset, declared_charset(data)):
         if charset:
@@ -259,8 +259,6 @@ def fetch_document(url: str, settings: Settings | None = None) -> Document:
     fetched = fetch(url, settings)
     name = snapshot_name(fetched.url, fetched.kind)
     if fetched.kind == "pdf":
-        from rag.pdf import pdf_document
-
         return pdf_document(fetched.data, source=name, path=fetched.url, url=fetched.url)
     raw = fetched.data.decode("utf-8", errors="replace")
     return parse_document(raw, source=name, path=fetched.url, suffix=".html", url=fetched.url)
@@ -282,3 +280,15 @@ def check_public(url: str) -> None:
         ip = ipaddress.ip_address(info[4][0])
         if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
             raise InputError(f"{url}: {host} is a local address; this page fetches public addresses only")
+
+
+def load_document(source: str | Path) -> Document:
+    """What ``rag index`` indexes for a file (or, given an http(s) URL, for that page fetched now).
+
+    The public entry point (``from rag import load_document``): ``text`` is what
+    gets chunked and embedded, with ``title``, ``publisher``, ``date``, ``url``,
+    ``author`` and, for PDFs, ``pages``. Any problem is an :class:`InputError`.
+    """
+    if isinstance(source, str) and re.match(r"https?://", source.strip(), re.IGNORECASE):
+        return fetch_document(source.strip())
+    return read_document(Path(source))

@@ -22,6 +22,8 @@ from rag.errors import InputError
 from rag.extraction import MIN_ARTICLE_CHARS, PageMeta, clean_title, extract_article
 from rag.markdown import markdown_to_text
 from rag.outlets import publisher_of
+from rag.pdf import pdf_document
+from rag.soup import soup_extract
 from rag.types import Document
 
 #: bump when the cleaning rules change: every document is then cleaned and indexed again
@@ -90,20 +92,6 @@ def _walk(folder: Path, seen_dirs: set[Path]) -> Iterator[tuple[Path, str | None
             yield child, _unsupported_warning(child)
 
 
-def load_document(source: str | Path) -> Document:
-    """What ``rag index`` indexes for a file (or, given an http(s) URL, for that page fetched now).
-
-    The public entry point (``from rag import load_document``): ``text`` is what
-    gets chunked and embedded, with ``title``, ``publisher``, ``date``, ``url``,
-    ``author`` and, for PDFs, ``pages``. Any problem is an :class:`InputError`.
-    """
-    if isinstance(source, str) and re.match(r"https?://", source.strip(), re.IGNORECASE):
-        from rag.fetching import fetch_document
-
-        return fetch_document(source.strip())
-    return read_document(Path(source))
-
-
 def read_document(path: Path) -> Document:
     """Read one file into a cleaned :class:`Document`; any problem is an :class:`InputError`."""
     path = Path(path)
@@ -123,8 +111,6 @@ def read_document(path: Path) -> Document:
         raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
     origin = source_url(path)
     if suffix in PDF_SUFFIXES:
-        from rag.pdf import pdf_document
-
         return pdf_document(data, source=path.name, path=str(path.resolve()), url=origin)
     raw = _decode(data, path, html=suffix in HTML_SUFFIXES)
     return parse_document(raw, source=path.name, path=str(path.resolve()), suffix=path.suffix, url=origin)
@@ -226,8 +212,6 @@ def _html_document(raw: str, *, source: str, path: str, url: str | None) -> Docu
     text, meta = extract_article(raw, url=url)
     text = normalise(text)
     if len(text) < MIN_ARTICLE_CHARS:
-        from rag.soup import soup_extract
-
         body, soup_meta = soup_extract(normalise(raw))
         if clean_text(body):
             merged = PageMeta(

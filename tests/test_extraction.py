@@ -17,7 +17,8 @@ import pytest
 import rag
 from rag import ingestion
 from rag.extraction import clean_title
-from rag.ingestion import clean_text, load_document, parse_document, read_document
+from rag.fetching import load_document
+from rag.ingestion import clean_text, parse_document, read_document
 from rag.soup import soup_extract
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extraction"
