@@ -44,6 +44,7 @@ LOWER_IS_BETTER = frozenset(
         "latency_p50_s",
         "latency_p95_s",
         "top_similarity_unanswerable",
+        "invented_entities",
     }
 )
 
@@ -386,6 +387,7 @@ class QuestionResult:
     attributed: bool | None = None  # a claim or denial question: the answer names who makes the claim
     denial_kept: bool | None = None  # a denial question: the answer still says it is denied
     invented: list[str] = field(default_factory=list)  # names in the answer that no given passage holds
+    checks: list[str] = field(default_factory=list)  # what the answer checks changed
     error: str | None = None
 
     @property
@@ -591,6 +593,7 @@ def _score_answer(res: QuestionResult, q: Question, ans: Answer) -> None:
     res.answer_text = ans.text
     res.raw_text = ans.raw_text
     res.attempts = getattr(ans, "attempts", None)
+    res.checks = list(getattr(ans, "checks", []))
     res.abstained = bool(ans.abstained)
     llm_error = getattr(ans, "error", None)  # the answer layer reports LLM failures here
     if llm_error:
@@ -617,7 +620,12 @@ def _score_answer(res: QuestionResult, q: Question, ans: Answer) -> None:
     if q.denial:
         res.denial_kept = not res.abstained and negated(ans.text)
     if not res.abstained:
-        given = " ".join(f"{getattr(p, 'publisher', '') or ''} {shown_text(p)}" for p in ans.passages)
+        # a speaker resolved from earlier in the article ("the minister" -> Sergey Lavrov) is the article's word
+        given = " ".join(
+            f"{getattr(p, 'publisher', '') or ''} {' '.join(a.speaker for a in getattr(p, 'speakers', []))} "
+            f"{shown_text(p)}"
+            for p in ans.passages
+        )
         res.invented = invented_names(ans.text, f"{given} {' '.join(q.turns)}")
 
 
@@ -800,6 +808,10 @@ DEFAULT_BASELINE_METRICS = (
     "false_abstention_rate",
     "citation_validity",
     "citation_support",
+    "correct_and_cited",
+    "claims_attributed",
+    "denials_kept",
+    "invented_entities",
 )
 
 

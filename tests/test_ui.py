@@ -410,7 +410,7 @@ def test_chat_reports_bad_input_in_one_line(client: Any) -> None:
 
     with pytest.raises(AppError, match="since must be a date like 2023-01-19"):
         _chat(client, MINSK_Q, since="last week")
-    with pytest.raises(AppError, match="k must be a whole number from 1 to 50"):
+    with pytest.raises(AppError, match="k must be a whole number from 1 to 1000"):
         _chat(client, MINSK_Q, k=0)
 
 
@@ -419,7 +419,7 @@ def test_chat_reports_bad_input_in_one_line(client: Any) -> None:
 def test_retrieve_refuses_a_bad_k_with_a_message(client: Any, k: int) -> None:
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="k must be a whole number from 1 to 50"):
+    with pytest.raises(AppError, match="k must be a whole number from 1 to 1000"):
         client.predict(query="Lavrov", k=k, api_name="/retrieve")
 
 

@@ -225,7 +225,7 @@ def format_user(sources: list[str], question: str, history_note: str | None) -> 
 # --------------------------------------------------------------------------- selection
 
 
-def _select(question: str, passages: list[Passage], budget: float) -> list[list[str]]:
+def _select(question: str, passages: list[Passage], budget: float, who_lede: bool = True) -> list[list[str]]:
     """The best sentences across all passages (each passage's in document order), within ``budget`` tokens.
 
     Sentences are ranked globally, each scored by its own relevance plus a prior
@@ -241,7 +241,7 @@ def _select(question: str, passages: list[Passage], budget: float) -> list[list[
     for i, p in enumerate(passages):
         if p.title:  # the header carries the title; repeated in the body, small models answer with it
             seen.append(frozenset(re.findall(r"\w+", p.title.lower())))
-        lead = [p.lead] if p.lead and WHO_QUESTION.match(question) else []
+        lead = [p.lead] if p.lead and who_lede and WHO_QUESTION.match(question) else []
         for n, s in enumerate(
             [*lead, *split_sentences(p.text, quote_span=QUOTE_SPAN, quote_tokens=MAX_SENTENCE_TOKENS)]
         ):
@@ -299,6 +299,7 @@ def build_request(
     context_window: int | None = None,
     grammar: bool = False,
     speaker_hints: bool = True,
+    who_lede: bool = True,
 ) -> tuple[LLMRequest, list[Passage]]:
     """The request for ``question`` and the passages actually given (numbered 1..m in order).
 
@@ -321,7 +322,7 @@ def build_request(
     ranked = [p for p in passages if p.text.strip()]
     if not ranked:
         return _request(question, [], [], history_note, max_tokens, grammar, speaker_hints), []
-    selected = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR)
+    selected = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, who_lede)
     kept = [(p, s) for p, s in zip(ranked, selected, strict=True) if s]
     while kept:
         sources = [format_source(i, p, s, speaker_hints) for i, (p, s) in enumerate(kept, 1)]

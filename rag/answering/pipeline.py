@@ -75,6 +75,7 @@ def answer_stream(
             " ".join(question.split()),
             passages,
             speaker_hints=s.speaker_hints,
+            who_lede=s.who_lede,
             budget_tokens=s.prompt_budget,
             max_tokens=s.max_answer_tokens,
             context_window=llm.context_window,
@@ -90,7 +91,7 @@ def answer_stream(
     attempts = 1 if request is not None else 0
     notes: list[str] = []
     if request is not None and text and error is None and not is_refusal(text):
-        reason = shortfall(text, request.question, request.evidence)
+        reason = shortfall(text, request.question, request.evidence) if s.second_attempt else None
         if reason:
             attempts = 2
             text, retry_raw = second_attempt(llm, request, text, reason)

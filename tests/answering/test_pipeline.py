@@ -337,3 +337,20 @@ def test_an_answer_that_does_not_address_the_question_is_no_answer(
     result = answer(MEMORANDUM)
     assert (not result.abstained) is kept, result.text
     assert "HACKED" not in result.text
+
+
+@pytest.mark.slow
+def test_the_local_model_says_whose_claim_a_contested_claim_is(seeded_settings: config.Settings) -> None:
+    """Asked as if it were a fact; the source reports it as the Belarusian president's claim."""
+    result = answer("Is the West trying to use Ukraine against Belarus?", backend="local")
+    assert not result.abstained and result.citations
+    assert "Lukashenko" in result.text, result.text
+    assert not result.text.lower().startswith("yes"), result.text
+
+
+@pytest.mark.slow
+def test_the_local_model_refuses_an_on_topic_question_the_sources_do_not_answer(
+    seeded_settings: config.Settings,
+) -> None:
+    result = answer("How much natural gas does Russia supply to Belarus each year?", backend="local")
+    assert result.abstained and result.text == REFUSAL, result.text
