@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from support import free_port, stop
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SEEDS = ROOT / "seeds"
 APP = ROOT / "app.py"
 

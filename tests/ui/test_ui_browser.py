@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from test_ui import BRIDGEHEAD_Q, MINSK_Q, QUOKKA_Q, SPUTNIK_2023, UIServer, ui_server  # noqa: F401 - fixture
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = os.environ.get("RAG_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -52,7 +52,7 @@ def test_the_source_card_names_the_page_of_a_pdf() -> None:
 
 
 def test_the_corpus_tab_fetches_and_indexes_a_url(server: str, use_settings) -> None:  # type: ignore[no-untyped-def]
-    from rag.ui import _add_article
+    from rag.ui.handlers import _add_article
 
     use_settings(host="127.0.0.1")
     message, rows = _add_article(f"{server}/article.html")
@@ -67,7 +67,7 @@ def test_the_corpus_tab_fetches_and_indexes_a_url(server: str, use_settings) -> 
 
 
 def test_served_to_others_the_tab_does_not_fetch_the_servers_own_network(server: str, use_settings) -> None:  # type: ignore[no-untyped-def]
-    from rag.ui import _add_article
+    from rag.ui.handlers import _add_article
 
     use_settings(host="0.0.0.0", no_auth=True)
     message, _ = _add_article(f"{server}/article.html")

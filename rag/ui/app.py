@@ -1,0 +1,132 @@
+"""The page: the chat and corpus tabs, the API endpoints, and the loading note."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rag.config import Settings, get_settings
+from rag.llm import available_backends
+from rag.ui.handlers import _add_article, _chat_ui, _corpus_rows, _source_choices, api_chat, api_retrieve
+from rag.ui.warmup import Warmup, set_current
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+#: simultaneous chat events; the local LLM serialises generation with its own lock,
+#: retrieval and the extractive backend run in parallel
+CHAT_CONCURRENCY = 16
+RETRIEVE_CONCURRENCY = 8
+#: passages retrieved for an answer by default (the prompt builder keeps what fits)
+DEFAULT_CHAT_K = 8
+
+EXAMPLES = [
+    "What did Lavrov and Aleinik discuss in Minsk in January 2023?",
+    "What has the West turned Ukraine into, according to Lavrov?",
+    "What did Lavrov say about European security without Russia?",
+    "What ultimatum did Lavrov accuse the West of issuing?",
+]
+
+
+def build_app(settings: Settings | None = None, warmup: Warmup | None = None) -> gr.Blocks:
+    """The Gradio page and its API endpoints (needs an index; does not launch)."""
+    import gradio as gr
+
+    set_current(warmup)
+    s = settings or get_settings()
+    backends = available_backends()
+    if s.backend not in backends:
+        backends = [s.backend, *backends]
+    model_note = f"Embedding model: `{s.embedding_model}`" + (
+        " — **English-only**: questions and documents in other languages are retrieved poorly."
+        if "minilm" in s.embedding_model.lower()
+        else "."
+    )
+
+    with gr.Blocks(title="News Q&A with citations", fill_height=True) as demo:
+        gr.Markdown(
+            "## News Q&A with citations\n"
+            "Answers come only from the indexed articles; each claim carries an [n] that points to the quoted passage "
+            "below the answer. Check the highlighted sentence before relying on it. " + model_note
+        )
+        status = gr.Markdown(
+            warmup.message() if warmup is not None else "", elem_classes="rag-status", elem_id="rag-status"
+        )
+        with gr.Tab("Chat"):
+            with gr.Accordion("Search settings", open=False):
+                with gr.Row():
+                    backend = gr.Dropdown(
+                        choices=backends, value=s.backend, label="Answer backend", elem_id="rag-backend"
+                    )
+                    k = gr.Slider(1, 20, value=DEFAULT_CHAT_K, step=1, label="Passages retrieved (k)")
+                with gr.Row():
+                    sources = gr.Dropdown(
+                        choices=_source_choices(),
+                        value=[],
+                        multiselect=True,
+                        label="Only these sources (empty: all)",
+                        elem_id="rag-sources-filter",
+                    )
+                    since = gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="e.g. 2023-01-01", max_lines=1)
+                    until = gr.Textbox(label="Until (YYYY-MM-DD)", placeholder="e.g. 2023-12-31", max_lines=1)
+                gr.Markdown("A date range leaves out undated documents.")
+            chatbot = gr.Chatbot(
+                label="Chat",
+                height="60vh",
+                latex_delimiters=[],
+                sanitize_html=True,
+                feedback_options=None,
+                placeholder="Ask about the indexed news articles, or pick an example.",
+            )
+            gr.ChatInterface(
+                _chat_ui(warmup),
+                chatbot=chatbot,
+                textbox=gr.Textbox(
+                    placeholder="Ask a question about the news articles…", submit_btn=True, stop_btn=True
+                ),
+                additional_inputs=[backend, k, sources, since, until],
+                examples=[[q, None, None, None, None, None] for q in EXAMPLES],
+                api_name="chat_ui",
+                api_visibility="undocumented",
+                concurrency_limit=CHAT_CONCURRENCY,
+                fill_height=True,
+                autofocus=True,
+            )
+        with gr.Tab("Corpus"):
+            gr.Markdown("What is indexed (refresh the index with `rag index`, or restart the app).")
+            corpus = gr.Dataframe(
+                value=_corpus_rows(),
+                headers=["source", "title", "publisher", "date", "passages"],
+                datatype=["str", "str", "str", "str", "number"],
+                interactive=False,
+                wrap=True,
+                elem_id="rag-corpus",
+            )
+            refresh = gr.Button("Refresh", size="sm")
+            refresh.click(_corpus_rows, None, corpus, api_visibility="private", queue=False)
+            with gr.Row():
+                new_url = gr.Textbox(
+                    label="Add an article by URL (a web page or a PDF)",
+                    placeholder="https://…",
+                    max_lines=1,
+                    scale=4,
+                    elem_id="rag-add-url",
+                )
+                add = gr.Button("Fetch and index", scale=1, elem_id="rag-add-url-button")
+            added = gr.Markdown(elem_id="rag-add-url-status")
+            for trigger in (add.click, new_url.submit):
+                trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
+
+        gr.api(api_chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY)
+        gr.api(api_retrieve, api_name="retrieve", concurrency_limit=RETRIEVE_CONCURRENCY)
+
+        demo.load(lambda: gr.Dropdown(choices=_source_choices()), None, sources, api_visibility="private", queue=False)
+        demo.load(_corpus_rows, None, corpus, api_visibility="private", queue=False)
+        if warmup is not None:
+            demo.load(warmup.message, None, status, api_visibility="private", queue=False)
+            timer = gr.Timer(1.0, active=not warmup.ready)
+
+            def tick() -> tuple[str, Any]:
+                return warmup.message(), gr.Timer(active=not warmup.ready)
+
+            timer.tick(tick, None, [status, timer], api_visibility="private", queue=False)
+    return demo
