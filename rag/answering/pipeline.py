@@ -97,7 +97,8 @@ def answer_stream(
             text, retry_raw = second_attempt(llm, request, text, reason)
             raw_text += f"\n\n{retry_raw}" if retry_raw else ""
         if not is_refusal(text):
-            checked = check_answer(Draft(text, request.question, request.evidence), checks_named(s.answer_checks))
+            draft = Draft(text, request.question, request.evidence, context=note or "")
+            checked = check_answer(draft, checks_named(s.answer_checks))
             text = checked.text
             notes = list(checked.notes)
     text, cited = cite(text, given, error)

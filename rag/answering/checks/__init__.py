@@ -30,6 +30,7 @@ class Draft:
     text: str
     question: str
     evidence: Sequence[Evidence]
+    context: str = ""  # the earlier exchange of a follow-up, which the model was shown too
     notes: tuple[str, ...] = field(default=())  # "check-name: what it did", for logs and the evaluation
 
     def noted(self, text: str, note: str) -> Draft:

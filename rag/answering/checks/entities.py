@@ -38,7 +38,7 @@ class NoInventedEntities:
     name = "entities"
 
     def run(self, draft: Draft) -> Draft:
-        known = _stems(draft.question)
+        known = _stems(f"{draft.question} {draft.context}")
         for e in draft.evidence:
             known |= _stems(" ".join(x for x in (e.title, e.publisher, e.text) if x))
             known |= {w for st in statements(e) if st.speaker for w in _stems(st.speaker)}

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
+from rag.embedding import get_embedder
 from rag.text.markers import find_markers, strip_markers
 from rag.text.sentences import split_answer, split_sentences
 from rag.text.terms import tokenize
@@ -12,6 +15,8 @@ from rag.types import Evidence, Statement
 
 #: share of an answer sentence's terms a statement must hold to count as what the sentence rests on
 MIN_OVERLAP = 0.3
+#: failing that, the cosine (sentence embeddings) at which a statement counts as what a paraphrase rests on
+MIN_COSINE = 0.6
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|"
     r"refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?)\b|n[’']t\b",
@@ -36,22 +41,31 @@ def statements(e: Evidence) -> tuple[Statement, ...]:
 
 
 def support(sentence: str, evidence: Sequence[Evidence]) -> tuple[Statement, Evidence] | None:
-    """The evidence statement ``sentence`` rests on: the best term overlap, among its cited sources first."""
-    terms = set(tokenize([strip_markers(sentence)])[0])
+    """The evidence statement ``sentence`` rests on, among its cited sources first.
+
+    The best term overlap; when no statement shares enough words (a paraphrase:
+    "negotiating secretly" for "undercover talks"), the closest by sentence
+    embedding, if it is close enough.
+    """
+    body = strip_markers(sentence)
+    terms = set(tokenize([body])[0])
     if not terms:
         return None
     cited = set(find_markers(sentence))  # markers after the probe text (a question appended) still count
     pools = [[e for e in evidence if e.n in cited], list(evidence)] if cited else [list(evidence)]
     for pool in pools:
-        best: tuple[float, Statement, Evidence] | None = None
-        for e in pool:
-            sts = statements(e)
-            for st, st_terms in zip(sts, tokenize([st.text for st in sts]), strict=True):
-                score = len(terms & set(st_terms)) / len(terms)
-                if score >= MIN_OVERLAP and (best is None or score > best[0]):
-                    best = (score, st, e)
-        if best is not None:
-            return best[1], best[2]
+        pairs = [(st, e) for e in pool for st in statements(e)]
+        if not pairs:
+            continue
+        overlap = [len(terms & set(t)) / len(terms) for t in tokenize([st.text for st, _ in pairs])]
+        best = max(range(len(pairs)), key=lambda i: overlap[i])
+        if overlap[best] >= MIN_OVERLAP:
+            return pairs[best]
+        vectors = get_embedder().embed([body, *(st.text for st, _ in pairs)])
+        cosine = vectors[1:] @ vectors[0]
+        best = int(np.argmax(cosine))
+        if float(cosine[best]) >= MIN_COSINE:
+            return pairs[best]
     return None
 
 

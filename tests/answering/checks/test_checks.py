@@ -126,3 +126,24 @@ def test_an_answer_must_address_the_question(question: str, text: str, refused: 
 def test_an_answer_with_nothing_left_is_the_refusal_and_says_which_check_emptied_it() -> None:
     out = check_answer(Draft("The pilot was John Smith [1].", "Who was the pilot?", [CRASH]))
     assert out.text == REFUSAL and out.notes[-1].endswith("nothing left")
+
+
+def test_a_name_from_the_earlier_exchange_of_a_follow_up_is_not_invented() -> None:
+    draft = Draft("The crash happened near Mount Gambier in South Australia [1].", "Where was it?", [CRASH])
+    assert NoInventedEntities().run(draft).text == ""
+    with_context = Draft(
+        draft.text, draft.question, draft.evidence, context="Earlier question: Which South Australia plane crash …?"
+    )
+    assert NoInventedEntities().run(with_context).text == draft.text
+
+
+def test_a_paraphrase_of_a_denial_is_caught_by_meaning_when_it_shares_few_words() -> None:
+    said = 'Russia is not holding any "undercover" talks with the West on Ukraine, the foreign minister stressed.'
+    denial = Evidence(n=1, text=said, publisher="Sputnik", statements=(Statement(said, "Sergey Lavrov", True),))
+    draft = Draft(
+        "Yes, Moscow is negotiating secretly with Western governments about Ukraine [1].",
+        "Is Moscow negotiating secretly with Western governments about Ukraine?",
+        [denial],
+    )
+    out = KeepDenials().run(draft).text
+    assert out == f"Sergey Lavrov (Sputnik) says: “{said}” [1]."
