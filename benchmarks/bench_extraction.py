@@ -12,7 +12,7 @@ Pages: ScrapingHub's article-extraction benchmark (MIT licence), the development
 
 Systems, each given the saved page as a file and nothing else (no URL):
   project       ``rag.load_document`` on a temp ``.html`` file: exactly what ``rag index`` indexes
-  soup          the BeautifulSoup rules alone (today's fallback, ``rag.soup`` + the line rules)
+  soup          the BeautifulSoup rules alone (today's fallback, ``rag.ingest.soup`` + the line rules)
   old           ``read_document`` as it was at commit c4146f1 (before trafilatura), loaded from git
   trafilatura   bare ``trafilatura.extract(include_comments=False)`` with default settings, for reference
 
@@ -191,14 +191,14 @@ def project_system() -> Extractor:
 
 
 def soup_system() -> Extractor:
-    from rag import ingestion
     from rag.errors import InputError
-    from rag.soup import soup_extract
+    from rag.ingest import reading
+    from rag.ingest.soup import soup_extract
 
     def run(path: Path, raw: str) -> Result:
-        body, meta = soup_extract(ingestion.normalise(raw))
+        body, meta = soup_extract(reading.normalise(raw))
         try:
-            doc = ingestion._cleaned_document(body, meta, source=path.name, path=str(path), url=None)
+            doc = reading._cleaned_document(body, meta, source=path.name, path=str(path), url=None)
         except InputError as exc:
             return Result("", error=str(exc))
         return Result(doc.text, doc.title, doc.date)

@@ -93,7 +93,7 @@ def plumber(data: bytes) -> tuple[str, int]:
 
 
 def project(data: bytes) -> tuple[str, int]:
-    from rag.pdf import pdf_document
+    from rag.ingest.pdf import pdf_document
 
     doc = pdf_document(data, source="bench.pdf", path="/bench.pdf")
     return doc.text, len(doc.pages)
@@ -109,7 +109,7 @@ LABELS = {
     "pypdf": "pypdf `extract_text()`",
     "pypdf-layout": "pypdf `extract_text(extraction_mode='layout')`",
     "pdfplumber": "pdfplumber `extract_text()`",
-    "project": "the project's `rag.pdf` (pypdf, lines joined, running heads dropped)",
+    "project": "the project's `rag.ingest.pdf` (pypdf, lines joined, running heads dropped)",
 }
 
 

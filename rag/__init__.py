@@ -14,7 +14,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from rag.answering import answer, answer_stream
-from rag.fetching import load_document
+from rag.ingest.fetching import load_document
 from rag.retrieval import retrieve
 from rag.types import Answer, Document, Passage
 

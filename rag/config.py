@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     no_auth: bool = Field(False, description="Serve beyond loopback without a login (explicit opt-out).")
     share: bool = Field(False, description="Open a public gradio.live link; refused unless a login is set.")
 
-    # --- articles by URL (rag.fetching) -------------------------------------
+    # --- articles by URL (rag.ingest.fetching) ------------------------------
     fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds to fetch one page, redirects included.")
     fetch_max_bytes: int = Field(
         20 * 1024 * 1024, ge=1024, description="Larger responses are refused: an article page is far smaller."

@@ -1,6 +1,6 @@
 """What the CLI and the web page share for adding, removing and inspecting articles, by path or by URL.
 
-A URL is fetched into a snapshot in the index folder (:mod:`rag.fetching`) and
+A URL is fetched into a snapshot in the index folder (:mod:`rag.ingest.fetching`) and
 from then on indexed like a file; these helpers turn what a person typed into
 the paths the indexer works on, and show a document as the index will see it.
 """
@@ -13,12 +13,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rag.cleaning import count_words
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.fetching import delete_snapshot, fetch_snapshots, is_url, load_document, refetch_roots, snapshot_for
 from rag.indexing import Indexer, Manifest
-from rag.ingestion import read_document
+from rag.ingest.cleaning import count_words
+from rag.ingest.fetching import delete_snapshot, fetch_snapshots, is_url, load_document, refetch_roots, snapshot_for
+from rag.ingest.reading import read_document
 from rag.types import Document
 
 Progress = Callable[[str], None]

@@ -25,7 +25,7 @@ from rag.chunking import chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexBusyError, InputError
-from rag.ingestion import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, iter_files, read_document
+from rag.ingest.reading import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, iter_files, read_document
 from rag.lexical import LexicalIndex
 from rag.store import Metadata, Store
 from rag.types import Attribution, Chunk, Document

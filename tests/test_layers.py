@@ -22,20 +22,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rag"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("rag.types", "rag.errors", "rag.config", "rag.text")),
     ("llm backends", ("rag.llm",)),
-    (
-        "ingest",
-        (
-            "rag.dates",
-            "rag.outlets",
-            "rag.cleaning",
-            "rag.markdown",
-            "rag.extraction",
-            "rag.soup",
-            "rag.pdf",
-            "rag.ingestion",
-            "rag.fetching",
-        ),
-    ),
+    ("ingest", ("rag.ingest",)),
     ("chunks", ("rag.chunking", "rag.speakers")),
     ("index", ("rag.embedding", "rag.store", "rag.lexical", "rag.indexing", "rag.corpus")),
     ("retrieval", ("rag.retrieval",)),

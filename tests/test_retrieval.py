@@ -44,7 +44,7 @@ def test_passages_carry_everything_needed_to_cite_them(seeded: Retriever) -> Non
 
 
 def test_spans_point_into_the_cleaned_document(seeded: Retriever) -> None:
-    from rag.ingestion import read_document
+    from rag.ingest.reading import read_document
 
     for p in seeded.retrieve("Lukashenko trade surplus with Russia", k=3):
         doc = read_document(SEEDS / p.source)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rag.dates import DATE_RE as _DATE_RE
-from rag.dates import MONTH_PATTERN as _MONTH
+from rag.ingest.dates import DATE_RE as _DATE_RE
+from rag.ingest.dates import MONTH_PATTERN as _MONTH
 from rag.text.sentences import rough_sentences, space_glued
 
 HEADER_RE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b(.*)$")

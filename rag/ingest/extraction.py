@@ -6,7 +6,7 @@ more reliably than hand-written rules, and htmldate underneath it reads the
 publication date from the page's markup. Its text is kept as it comes, one
 paragraph per block: the line rules written for scraped plain text remove real
 article lines here (they lowered trafilatura's body F1 from 0.953 to 0.933).
-The project's BeautifulSoup rules (:mod:`rag.soup`) remain the fallback for
+The project's BeautifulSoup rules (:mod:`rag.ingest.soup`) remain the fallback for
 fragments and tiny pages, where trafilatura finds nothing or very little.
 """
 
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rag.outlets import host_of, registrable_domain
+from rag.ingest.outlets import host_of, registrable_domain
 
 log = logging.getLogger(__name__)
 

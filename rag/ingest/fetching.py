@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.ingestion import declared_charset, parse_document, read_document, source_url
-from rag.pdf import pdf_document
+from rag.ingest.pdf import pdf_document
+from rag.ingest.reading import declared_charset, parse_document, read_document, source_url
 from rag.types import Document
 
 USER_AGENT = "Mozilla/5.0 (compatible; rag-news-chat/0.1; reads one article on a user's request)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from rag.dates import find_date
-from rag.extraction import PageMeta
+from rag.ingest.dates import find_date
+from rag.ingest.extraction import PageMeta
 
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _ATX_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")

@@ -1,15 +1,18 @@
 """Who published a page: known outlets by domain or masthead, else the page's own site name or its domain.
 
 A reader trusts or discounts a claim by its outlet, so citations name it. The
-outlet table holds only what general rules cannot infer (a masthead phrase, a
-brand whose domain reads differently); any other site is named by what the page
-declares (``og:site_name``) or by its registrable domain.
+outlet table (data: ``outlets.toml`` beside this module) holds only what general
+rules cannot infer (a masthead phrase, a brand whose domain reads differently);
+any other site is named by what the page declares (``og:site_name``) or by its
+registrable domain.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from urllib.parse import urlsplit
 
 
@@ -20,37 +23,15 @@ class _Outlet:
     mastheads: tuple[str, ...] = ()  # regexes matched against the raw page text
 
 
-_OUTLETS: tuple[_Outlet, ...] = (
-    _Outlet(
-        "Sputnik",
-        ("sputniknews.com", "sputnikglobe.com", "sputniknews.ru"),
-        (r"\bSputnik International\s+feedback@", r"\bfeedback@sputnik(?:news|globe)\.com\b"),
-    ),
-    _Outlet(
-        "RT",
-        ("rt.com",),
-        (r"Autonomous Nonprofit Organization\W+TV-Novosti", r"\bRT News App\b", r"\bRead RT Privacy policy\b"),
-    ),
-    _Outlet(
-        "Ukrainska Pravda",
-        ("pravda.com.ua",),
-        (r"\bSupport Ukrainska Pravda\b", r"©\s*(?:\d{4}[–-]\d{4}\s*)?Ukrainska Pravda\b"),
-    ),
-    _Outlet(
-        "President of the Republic of Belarus",
-        ("president.gov.by",),
-        (r"Official (?:Internet )?(?:Portal|website) of the President of the Republic of Belarus",),
-    ),
-    _Outlet("BelTA", ("belta.by",), (r"©\s*BelTA\b",)),
-    _Outlet("TASS", ("tass.com", "tass.ru")),
-    _Outlet("Reuters", ("reuters.com",), (r"Reuters, the news and media division of Thomson Reuters",)),
-    _Outlet("Associated Press", ("apnews.com",), (r"Copyright \d{4} The Associated Press",)),
-    _Outlet("BBC", ("bbc.co.uk", "bbc.com"), (r"Copyright ©\s*\d{4} BBC\b",)),
-    _Outlet("The Guardian", ("theguardian.com",), (r"©\s*\d{4} Guardian News & Media",)),
-    _Outlet("Al Jazeera", ("aljazeera.com",)),
-    _Outlet("The Kyiv Independent", ("kyivindependent.com",)),
-    _Outlet("Meduza", ("meduza.io",)),
-)
+def _load_outlets() -> tuple[_Outlet, ...]:
+    """The outlet table, kept as data beside this module (``outlets.toml``)."""
+    text = resources.files("rag.ingest").joinpath("outlets.toml").read_text(encoding="utf-8")
+    return tuple(
+        _Outlet(o["name"], tuple(o["domains"]), tuple(o.get("mastheads", ()))) for o in tomllib.loads(text)["outlet"]
+    )
+
+
+_OUTLETS: tuple[_Outlet, ...] = _load_outlets()
 
 _SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu", "gv", "or", "ne", "go"}
 

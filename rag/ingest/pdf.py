@@ -17,10 +17,10 @@ import logging
 import re
 from collections import Counter
 
-from rag.cleaning import guess_title, normalise
-from rag.dates import find_date
 from rag.errors import InputError
-from rag.outlets import publisher_of
+from rag.ingest.cleaning import guess_title, normalise
+from rag.ingest.dates import find_date
+from rag.ingest.outlets import publisher_of
 from rag.types import Document
 
 _PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE)

@@ -1,9 +1,9 @@
 """Files → clean documents with source metadata: each format to the reader made for it.
 
-Saved web pages go through trafilatura (:mod:`rag.extraction`, with the older
-BeautifulSoup rules of :mod:`rag.soup` as the fallback for fragments), PDFs
-through pypdf (:mod:`rag.pdf`), plain text and Markdown (:mod:`rag.markdown`)
-through the line rules of :mod:`rag.cleaning`. Text in any language is kept,
+Saved web pages go through trafilatura (:mod:`rag.ingest.extraction`, with the older
+BeautifulSoup rules of :mod:`rag.ingest.soup` as the fallback for fragments), PDFs
+through pypdf (:mod:`rag.ingest.pdf`), plain text and Markdown (:mod:`rag.ingest.markdown`)
+through the line rules of :mod:`rag.ingest.cleaning`. Text in any language is kept,
 though the default embedding model is English-only and retrieves other
 languages poorly. Every problem with a file is one :class:`InputError` line.
 """
@@ -16,14 +16,14 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from rag.cleaning import HEADER_RE, clean_text, first_nonblank_index, guess_title, normalise
-from rag.dates import find_date, iso_if_valid
 from rag.errors import InputError
-from rag.extraction import MIN_ARTICLE_CHARS, PageMeta, clean_title, extract_article
-from rag.markdown import markdown_to_text
-from rag.outlets import publisher_of
-from rag.pdf import pdf_document
-from rag.soup import soup_extract
+from rag.ingest.cleaning import HEADER_RE, clean_text, first_nonblank_index, guess_title, normalise
+from rag.ingest.dates import find_date, iso_if_valid
+from rag.ingest.extraction import MIN_ARTICLE_CHARS, PageMeta, clean_title, extract_article
+from rag.ingest.markdown import markdown_to_text
+from rag.ingest.outlets import publisher_of
+from rag.ingest.pdf import pdf_document
+from rag.ingest.soup import soup_extract
 from rag.types import Document
 
 #: bump when the cleaning rules change: every document is then cleaned and indexed again
@@ -117,7 +117,7 @@ def read_document(path: Path) -> Document:
 
 
 def source_url(path: Path) -> str | None:
-    """The URL a fetched page came from, kept beside its snapshot (``.NAME.json``, see :mod:`rag.fetching`)."""
+    """The URL a fetched page came from, kept beside its snapshot (``.NAME.json``, see :mod:`rag.ingest.fetching`)."""
     sidecar = path.with_name(f".{path.name}.json")
     try:
         url = json.loads(sidecar.read_text(encoding="utf-8")).get("url")

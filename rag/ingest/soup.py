@@ -2,7 +2,7 @@
 
 Kept for what trafilatura is not made for: fragments and tiny pages with a
 paragraph or two, where it finds nothing or falls back to a crude baseline
-that keeps hidden text. The output is raw text for :func:`rag.cleaning.clean_text`.
+that keeps hidden text. The output is raw text for :func:`rag.ingest.cleaning.clean_text`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
-from rag.dates import find_date
-from rag.extraction import PageMeta, clean_title
+from rag.ingest.dates import find_date
+from rag.ingest.extraction import PageMeta, clean_title
 
 _BLOCK_TAGS = frozenset(
     {

@@ -11,8 +11,8 @@ from rag import answering
 from rag.config import get_settings
 from rag.corpus import add_url
 from rag.errors import RagError
-from rag.fetching import check_public
 from rag.indexing import list_documents
+from rag.ingest.fetching import check_public
 from rag.retrieval import check_k, retrieve
 from rag.types import Answer
 from rag.ui.access import is_loopback

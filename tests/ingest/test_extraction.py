@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 import rag
-from rag import ingestion
-from rag.extraction import clean_title
-from rag.fetching import load_document
-from rag.ingestion import clean_text, parse_document, read_document
-from rag.soup import soup_extract
+from rag.ingest import reading
+from rag.ingest.extraction import clean_title
+from rag.ingest.fetching import load_document
+from rag.ingest.reading import clean_text, parse_document, read_document
+from rag.ingest.soup import soup_extract
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extraction"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "extraction"
 TRUTH = json.loads((FIXTURES / "ground-truth.json").read_text(encoding="utf-8"))
 PARAGRAPH = (
     "The city council passed its budget on Monday after a six-hour debate, with the transport plan "
@@ -184,5 +184,5 @@ def test_a_browsers_saved_from_note_gives_the_url() -> None:
 
 
 def test_a_page_with_no_text_at_all_is_one_line() -> None:
-    with pytest.raises(ingestion.InputError, match="no article text"):
+    with pytest.raises(reading.InputError, match="no article text"):
         parse_document(_page("<nav><a href='/'>Home</a></nav>"), source="e.html", path="/tmp/e.html", suffix=".html")

@@ -14,7 +14,7 @@ from webserver import BODY, MORE, Handler, page, serve
 from rag.config import Settings
 from rag.corpus import index_targets, remove_target, show_document
 from rag.errors import InputError
-from rag.fetching import (
+from rag.ingest.fetching import (
     check_public,
     fetch,
     fetch_document,
@@ -23,7 +23,7 @@ from rag.fetching import (
     snapshot_for,
     snapshot_name,
 )
-from rag.ingestion import read_document, source_url
+from rag.ingest.reading import read_document, source_url
 
 
 @pytest.fixture(scope="module")

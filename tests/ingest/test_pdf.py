@@ -9,9 +9,9 @@ from pdfs import HEADER, article_pdf, blank_pdf
 
 from rag.chunking import chunk_document
 from rag.errors import InputError
-from rag.fetching import load_document
 from rag.indexing import chunk_metadata
-from rag.ingestion import read_document
+from rag.ingest.fetching import load_document
+from rag.ingest.reading import read_document
 from rag.types import Document
 
 P1 = (

@@ -1,6 +1,6 @@
 """Ingestion: files become clean articles with their metadata.
 
-Read top to bottom as the specification of :mod:`rag.ingestion`: what counts as
+Read top to bottom as the specification of :mod:`rag.ingest.reading`: what counts as
 page furniture, what survives, which metadata a page yields, and how bad input
 is reported (an :class:`InputError` naming the file, never a traceback).
 """
@@ -13,10 +13,10 @@ import pytest
 from seed_truth import BODY_SENTENCES, FURNITURE, METADATA, SEED_SOURCES, SEEDS_DIR, normalise_ws
 
 from rag.errors import InputError
-from rag.ingestion import PDF_SUFFIXES, SUPPORTED_SUFFIXES, clean_text, iter_files, parse_document, read_document
+from rag.ingest.reading import PDF_SUFFIXES, SUPPORTED_SUFFIXES, clean_text, iter_files, parse_document, read_document
 from rag.types import Document
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ingestion"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ingestion"
 
 
 def _paragraphs(text: str) -> list[str]:
