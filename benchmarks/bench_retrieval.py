@@ -70,6 +70,7 @@ from rag.evaluation import (  # noqa: E402
 )
 from rag.indexing import Indexer, chunk_metadata, signature  # noqa: E402
 from rag.lexical import LexicalIndex  # noqa: E402
+from rag.manifest import Manifest  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
 from rag.store import Store  # noqa: E402
 from rag.types import Chunk, Document  # noqa: E402
@@ -631,7 +632,7 @@ class Bench:
                 st.wrap(Store, "existing", "store.existing (Chroma get by id)")
                 st.wrap(Store, "upsert", "store.upsert (Chroma)")
                 st.wrap(Store, "delete", "store.delete (Chroma)")
-                st.wrap(indexing_mod.Manifest, "save", "manifest.save (JSON)")
+                st.wrap(Manifest, "save", "manifest.save (JSON)")
                 st.wrap(Indexer, "_rebuild_lexical", "lexical rebuild (Chroma read + bm25s)")
                 t, c0 = time.perf_counter(), time.process_time()
                 rep = Indexer(settings_for(d), counting).add_documents(docs)

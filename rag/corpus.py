@@ -15,10 +15,11 @@ from typing import Any
 
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.indexing import Indexer, Manifest
+from rag.indexing import Indexer
 from rag.ingest.cleaning import count_words
 from rag.ingest.fetching import delete_snapshot, fetch_snapshots, is_url, load_document, refetch_roots, snapshot_for
 from rag.ingest.reading import read_document
+from rag.manifest import Manifest
 from rag.types import Document
 
 Progress = Callable[[str], None]

@@ -17,10 +17,10 @@ from pathlib import Path
 from rag.config import Settings, get_settings
 from rag.embedding import get_embedder
 from rag.errors import RagError
-from rag.indexing import Manifest
 from rag.lexical import LexicalIndex
 from rag.llm import LLMRequest, get_backend
 from rag.llm.worker import beyond_portable, library_system_info
+from rag.manifest import Manifest
 from rag.store import Store
 
 SETUP = "bash scripts/setup.sh"

@@ -10,7 +10,6 @@ killed midway leaves an index the next run completes.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,12 +26,12 @@ from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexBusyError, InputError
 from rag.ingest.reading import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, iter_files, read_document
 from rag.lexical import LexicalIndex
+from rag.manifest import Manifest
 from rag.store import Metadata, Store
 from rag.types import Attribution, Chunk, Document
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 METADATA_VERSION = "speakers-1"  # chunks carry their document's lead sentence and who says what in them
 PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 FLUSH_CHUNKS = 2048  # chunks embedded per call: length-sorted batches pad less (measured: 0.93 of raw encode)
@@ -57,38 +56,6 @@ def signature(s: Settings) -> str:
     """What the stored vectors depend on: change any of it and every document is redone."""
     meta = METADATA_VERSION if s.annotate_speakers else "lead-1"
     return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|cleaning-{CLEANING_VERSION}|{meta}"
-
-
-class Manifest:
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
-        self.path = path
-        self.signature: str = data.get("signature", "")
-        self.roots: list[str] = data.get("roots", [])
-        self.docs: dict[str, dict[str, Any]] = data.get("documents", {})
-
-    @classmethod
-    def load(cls, index_dir: Path) -> Manifest:
-        path = index_dir / MANIFEST
-        try:
-            return cls(path, json.loads(path.read_text()))
-        except FileNotFoundError:
-            return cls(path, {})
-        except (OSError, ValueError) as exc:
-            log.warning("manifest %s unreadable (%s): rebuilding the index", path, exc)
-            return cls(path, {})
-
-    def corpus_digest(self) -> str:
-        """A digest of every chunk id the manifest lists: the lexical index must have been built from the same."""
-        h = hashlib.sha256()
-        for cid in sorted(c for d in self.docs.values() for c in d.get("chunks", [])):
-            h.update(cid.encode())
-        return h.hexdigest()
-
-    def save(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        data = {"signature": self.signature, "roots": self.roots, "documents": self.docs}
-        tmp.write_text(json.dumps(data, ensure_ascii=False))
-        os.replace(tmp, self.path)
 
 
 def _date_int(iso: str | None) -> int:

@@ -21,8 +21,9 @@ import numpy as np
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import InputError
-from rag.indexing import MANIFEST, ensure_index
+from rag.indexing import ensure_index
 from rag.lexical import LexicalIndex
+from rag.manifest import MANIFEST
 from rag.speakers import from_metadata
 from rag.store import Metadata, Store
 from rag.types import Passage

@@ -14,7 +14,8 @@ import pytest
 
 from rag import indexing
 from rag.errors import IndexBusyError, InputError
-from rag.indexing import Indexer, Manifest, list_documents
+from rag.indexing import Indexer, list_documents
+from rag.manifest import Manifest
 from rag.retrieval import Retriever
 from rag.store import Store
 

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("llm backends", ("rag.llm",)),
     ("ingest", ("rag.ingest",)),
     ("chunks", ("rag.chunking", "rag.speakers")),
-    ("index", ("rag.embedding", "rag.store", "rag.lexical", "rag.indexing", "rag.corpus")),
+    ("index", ("rag.embedding", "rag.store", "rag.lexical", "rag.manifest", "rag.indexing", "rag.corpus")),
     ("retrieval", ("rag.retrieval",)),
     ("answering", ("rag.answering",)),
     ("evaluation", ("rag.evaluation",)),
