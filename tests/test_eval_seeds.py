@@ -78,9 +78,7 @@ def test_a_bad_question_file_names_the_line(tmp_path: Path) -> None:
 def _gate(questions: Path, baseline: Path, index: Path, corpus: Path, out_file: Path) -> dict:
     env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_SEEDS_DIR": str(corpus), "HF_HUB_OFFLINE": "1"}
     args = ["eval", str(questions), "--backend", "extractive", "--out", str(out_file), "--baseline", str(baseline)]
-    out = subprocess.run(
-        [sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=900
-    )
+    out = subprocess.run([sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return json.loads(out_file.read_text())
 
