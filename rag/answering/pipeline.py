@@ -76,6 +76,7 @@ def answer_stream(
             passages,
             speaker_hints=s.speaker_hints,
             who_lede=s.who_lede,
+            tuning=s.evidence,
             budget_tokens=s.prompt_budget,
             max_tokens=s.max_answer_tokens,
             context_window=llm.context_window,
@@ -97,7 +98,9 @@ def answer_stream(
             text, retry_raw = second_attempt(llm, request, text, reason)
             raw_text += f"\n\n{retry_raw}" if retry_raw else ""
         if not is_refusal(text):
-            checked = check_answer(Draft(text, request.question, request.evidence), checks_named(s.answer_checks))
+            checked = check_answer(
+                Draft(text, request.question, request.evidence), checks_named(s.answer_checks, s.checks)
+            )
             text = checked.text
             notes = list(checked.notes)
     text, cited = cite(text, given, error)

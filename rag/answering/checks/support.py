@@ -10,8 +10,6 @@ from rag.text.sentences import split_answer, split_sentences
 from rag.text.terms import tokenize
 from rag.types import Evidence, Statement
 
-#: share of an answer sentence's terms a statement must hold to count as what the sentence rests on
-MIN_OVERLAP = 0.3
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|"
     r"refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?)\b|n[’']t\b",
@@ -35,8 +33,11 @@ def statements(e: Evidence) -> tuple[Statement, ...]:
     return tuple(Statement(s) for part in e.text.split(" … ") for s in split_sentences(part))
 
 
-def support(sentence: str, evidence: Sequence[Evidence]) -> tuple[Statement, Evidence] | None:
-    """The evidence statement ``sentence`` rests on: the best term overlap, among its cited sources first."""
+def support(sentence: str, evidence: Sequence[Evidence], min_overlap: float) -> tuple[Statement, Evidence] | None:
+    """The evidence statement ``sentence`` rests on: the best term overlap, among its cited sources first.
+
+    A statement must hold ``min_overlap`` of the sentence's terms (:attr:`rag.config.CheckTuning.min_overlap`).
+    """
     terms = set(tokenize([strip_markers(sentence)])[0])
     if not terms:
         return None
@@ -48,7 +49,7 @@ def support(sentence: str, evidence: Sequence[Evidence]) -> tuple[Statement, Evi
             sts = statements(e)
             for st, st_terms in zip(sts, tokenize([st.text for st in sts]), strict=True):
                 score = len(terms & set(st_terms)) / len(terms)
-                if score >= MIN_OVERLAP and (best is None or score > best[0]):
+                if score >= min_overlap and (best is None or score > best[0]):
                     best = (score, st, e)
         if best is not None:
             return best[1], best[2]
