@@ -48,13 +48,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine import cores, cpu_model, loadavg, package_versions  # noqa: E402
 
 DEFAULT_BENCH = ROOT.parent / "shared" / "eval" / "article-extraction-benchmark"
 OLD_COMMIT = "c4146f1"
@@ -328,25 +329,13 @@ def run_system(name: str, extract: Extractor, pages: list[tuple[str, bytes, dict
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                cpu = line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    versions = {}
-    for package in ("trafilatura", "htmldate", "lxml", "beautifulsoup4"):
-        try:
-            versions[package] = importlib_metadata.version(package)
-        except importlib_metadata.PackageNotFoundError:
-            versions[package] = None
+    """What the run measured on (benchmarks.machine), in this benchmark's result fields."""
     return {
-        "cpu": cpu,
-        "cores": __import__("os").cpu_count(),
+        "cpu": cpu_model(),
+        "cores": cores(),
         "python": platform.python_version(),
-        "versions": versions,
-        "load_average": __import__("os").getloadavg(),
+        "versions": package_versions(("trafilatura", "htmldate", "lxml", "beautifulsoup4")),
+        "load_average": loadavg(),
     }
 
 

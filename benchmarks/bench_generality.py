@@ -14,7 +14,6 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import cpu_model  # noqa: E402
 from rag import config, evaluation, retrieval  # noqa: E402
 from rag.indexing import Indexer  # noqa: E402
 from rag.llm import clear_backends  # noqa: E402
@@ -100,14 +100,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     overrides = dict(kv.split("=", 1) for kv in args.set)
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    cpu = cpu_model()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
     out: dict[str, Any] = {
         "cpu": cpu,

@@ -22,7 +22,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_extraction import DEFAULT_BENCH, RESULTS, load_pages, machine, page_scores  # noqa: E402
+
+from benchmarks.machine import package_version  # noqa: E402
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 REAL_PDFS = sorted(Path("/usr/share/doc").glob("**/*.pdf"))[:4]
@@ -122,11 +123,8 @@ def available(name: str) -> bool:
 
 
 def version(package: str) -> str | None:
-    try:
-        return importlib_metadata.version(package)
-    except importlib_metadata.PackageNotFoundError:
-        mod = sys.modules.get(package)
-        return getattr(mod, "__version__", None)
+    found = package_version(package)
+    return found if found is not None else getattr(sys.modules.get(package), "__version__", None)
 
 
 def main() -> int:

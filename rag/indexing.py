@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 METADATA_VERSION = "speakers-1"  # chunks carry their document's lead sentence and who says what in them
 PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
-FLUSH_CHUNKS = 2048  # chunks embedded per call: length-sorted batches pad less (measured: 0.93 of raw encode)
 
 
 @dataclass
@@ -273,7 +272,7 @@ class Indexer:
             )
             pending.append((doc, digest, chunks))
             n_pending += len(chunks)
-            if n_pending >= FLUSH_CHUNKS:
+            if n_pending >= self.s.indexing.flush_chunks:
                 self._flush(store, manifest, pending, report, progress, direct)
                 pending, n_pending = [], 0
         self._flush(store, manifest, pending, report, progress, direct)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import Settings, get_settings
+from rag.config import RetrievalTuning, Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import InputError
 from rag.indexing import ensure_index
@@ -29,14 +29,6 @@ from rag.store import Metadata, Store
 from rag.types import Passage
 
 log = logging.getLogger(__name__)
-
-#: candidates taken from each retriever before fusion
-CANDIDATES = 50
-#: fusion: convex combination of the dense cosine and the max-normalised BM25 score
-DENSE_WEIGHT = 0.6
-#: share of the shorter passage's word 3-grams found in the other, at or above which two passages count as the same text
-DUPLICATE_OVERLAP = 0.6
-
 
 #: the most passages one call may ask for
 MAX_K = 1000  # far past any prompt; an evaluation ranks up to 100
@@ -144,8 +136,11 @@ def _passage(cid: str, text: str, meta: Metadata, score: float, similarity: floa
 
 
 class Retriever:
+    """Hybrid retrieval over one index; fusion is tuned by ``settings.retrieval`` (:class:`RetrievalTuning`)."""
+
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.s = settings or get_settings()
+        self.tuning: RetrievalTuning = self.s.retrieval
         self.index_dir = Path(self.s.index_dir)
         self._embedder = embedder
         self.store = Store(self.index_dir, self.s.chroma_url, self.s.collection)
@@ -210,7 +205,8 @@ class Retriever:
             raise InputError("since is after until")
         lexical = self._refresh()
         qvec = self.embedder.embed([q])[0]
-        n = max(CANDIDATES, 4 * k)
+        n = max(self.tuning.candidates, 4 * k)
+        w = self.tuning.dense_weight
 
         has_rows = lexical is not None and bool(lexical.ids)
         mask = lexical.mask(src, lo, hi) if lexical is not None and has_rows else None  # rows the filters keep
@@ -236,17 +232,15 @@ class Retriever:
         ranked = sorted(
             # skipped: gone since the lexical build, or caught half-written by an indexer in another process
             (c | {"id": cid} for cid, c in cand.items() if c["sim"] is not None and c.get("text") and c.get("meta")),
-            key=lambda c: DENSE_WEIGHT * c["sim"] + (1 - DENSE_WEIGHT) * c["bm25"],
+            key=lambda c: w * c["sim"] + (1 - w) * c["bm25"],
             reverse=True,
         )
         out: list[Passage] = []
         kept: list[tuple[set[tuple[str, ...]], Passage]] = []
         for c in ranked:
-            p = _passage(
-                c["id"], c["text"], c["meta"], DENSE_WEIGHT * c["sim"] + (1 - DENSE_WEIGHT) * c["bm25"], c["sim"]
-            )
+            p = _passage(c["id"], c["text"], c["meta"], w * c["sim"] + (1 - w) * c["bm25"], c["sim"])
             sh = _shingles(p.text)
-            if any(_duplicate(sh, p, osh, o) for osh, o in kept):
+            if any(_duplicate(sh, p, osh, o, self.tuning.duplicate_overlap) for osh, o in kept):
                 continue
             kept.append((sh, p))
             out.append(p)
@@ -255,23 +249,24 @@ class Retriever:
         return out
 
 
-def _duplicate(sh: set[tuple[str, ...]], p: Passage, osh: set[tuple[str, ...]], o: Passage) -> bool:
+def _duplicate(sh: set[tuple[str, ...]], p: Passage, osh: set[tuple[str, ...]], o: Passage, min_overlap: float) -> bool:
+    """Overlapping spans of one article, or ``min_overlap`` of the shorter passage's 3-grams in the other."""
     if p.source == o.source and p.title == o.title:
         overlap = min(p.end, o.end) - max(p.start, o.start)
         if overlap > 0.5 * min(p.end - p.start, o.end - o.start):
             return True
     inter = len(sh & osh)
-    return inter > 0 and inter / min(len(sh), len(osh)) >= DUPLICATE_OVERLAP
+    return inter > 0 and inter / min(len(sh), len(osh)) >= min_overlap
 
 
-_retrievers: dict[tuple[str, str | None, str, str], Retriever] = {}
+_retrievers: dict[tuple[str, str | None, str, str, str], Retriever] = {}
 _retrievers_lock = threading.Lock()
 
 
 def get_retriever(settings: Settings | None = None) -> Retriever:
-    """One retriever per index (and model) per process; an index never built is built first, as the CLI does."""
+    """One retriever per index (model and tuning) per process; an index never built is built first, as the CLI does."""
     s = settings or get_settings()
-    key = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model)
+    key = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model, s.retrieval.model_dump_json())
     with _retrievers_lock:
         if key not in _retrievers:
             if not (Path(s.index_dir) / MANIFEST).exists():

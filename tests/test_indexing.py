@@ -118,8 +118,7 @@ def test_added_paths_are_remembered_refreshed_and_removable(make_settings, count
 def test_a_run_killed_midway_is_completed_by_the_next_without_duplicates(
     make_settings, counting, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    s = make_settings()
-    monkeypatch.setattr(indexing, "FLUSH_CHUNKS", 4)  # several groups, so the kill lands in the middle
+    s = make_settings(indexing={"flush_chunks": 4})  # several groups, so the kill lands in the middle
     real_flush = Indexer._flush
     calls = {"n": 0}
 

@@ -10,7 +10,7 @@ from seed_truth import BODY_SENTENCES, FURNITURE, normalise_ws
 from support import QUESTIONS, SEEDS
 
 from rag import evaluation as ev
-from rag.config import Settings
+from rag.config import RetrievalTuning, Settings
 from rag.errors import InputError
 from rag.indexing import Indexer
 from rag.retrieval import Retriever, check_k
@@ -167,3 +167,10 @@ def test_labelled_questions_find_an_answer_bearing_passage_at_the_top(seeded: Re
     report = ev.run_eval(questions, backend=None, k=5, retrieval_only=True, progress=False, retrieve_fn=seeded.retrieve)
     assert report.metrics["answer_hit@1"] >= 0.75
     assert report.metrics["answer_hit@3"] >= 0.95
+
+
+def test_fusion_comes_from_the_retrievers_settings(seeded: Retriever, embedder: Any) -> None:
+    dense_only = Retriever(seeded.s.model_copy(update={"retrieval": RetrievalTuning(dense_weight=1.0)}), embedder)
+    passages = dense_only.retrieve("What memorandum did Russia and Belarus sign?", k=5)
+    assert passages and all(p.score == pytest.approx(p.similarity) for p in passages)  # no BM25 share
+    assert [p.similarity for p in passages] == sorted((p.similarity for p in passages), reverse=True)

@@ -24,6 +24,7 @@ from datetime import date
 
 import numpy as np
 
+from rag.config import EvidenceTuning
 from rag.embedding import get_embedder
 from rag.errors import InputError, RagError
 from rag.text.markers import find_markers, repair
@@ -69,16 +70,7 @@ SECOND_LOOK = {
     "unnamed office": "Name someone only if a source calls them the {topic}; if none does, reply exactly: " + REFUSAL,
 }
 
-LEXICAL_WEIGHT = 0.5  # cosine + 0.5 x normalised BM25 (NOTES)
-MAX_SENTENCE_TOKENS = 70  # longer "sentences" (menus, glued text) are cut
-MAX_SENTENCES = 8  # a sentence holding the answer was in the top 8 for 88% of seed questions
-PASSAGE_PRIOR = 0.4  # + 0.4 / (1 + retrieval rank of the sentence's passage)
-RELATIVE_DROP = 0.6  # sentences scoring this far below the best are noise, not evidence
-NEAR_DUPLICATE = 0.8  # word-set Jaccard at which two sentences count as one
-NEIGHBOURS = 2  # the sentence after each of the best two is given too
-AFTER_BEST = 2  # and the two after the best one ("I heard all your statements. I totally support them.")
-PREVIOUS = 1  # and the sentence before the best one ("this matter", "he said" point back)
-QUOTE_SPAN = 3  # at most this many sentences are joined to close a quotation
+# the selection's tuning (sentence scores, how many, which neighbours) is rag.config.EvidenceTuning
 SOURCE_HEADER_TOKENS = 30  # a <source n=.. title=.. publisher=.. date=..> fence
 
 #: questions asking for a person, whose answer is a name (grounding checks for one too)
@@ -143,8 +135,13 @@ def _embed(question: str, sentences: list[str]) -> np.ndarray | None:
     return mat @ vecs[0]
 
 
-def rank_sentences(question: str, sentences: list[str]) -> np.ndarray:
-    """cosine + LEXICAL_WEIGHT x BM25 normalised to [0, 1]; higher is more relevant."""
+def rank_sentences(question: str, sentences: list[str], lexical_weight: float | None = None) -> np.ndarray:
+    """cosine + ``lexical_weight`` x BM25 normalised to [0, 1]; higher is more relevant.
+
+    ``lexical_weight`` defaults to :attr:`EvidenceTuning.lexical_weight`.
+    """
+    if lexical_weight is None:
+        lexical_weight = EvidenceTuning().lexical_weight
     if not sentences:
         return np.zeros(0, dtype=np.float32)
     terms = lexical_terms([question, *sentences])
@@ -152,7 +149,7 @@ def rank_sentences(question: str, sentences: list[str]) -> np.ndarray:
     if lex.max() > 0:
         lex = lex / lex.max()
     cos = _embed(question, sentences)
-    return (cos if cos is not None else 0.0) + LEXICAL_WEIGHT * lex
+    return (cos if cos is not None else 0.0) + lexical_weight * lex
 
 
 # --------------------------------------------------------------------------- formatting
@@ -225,7 +222,9 @@ def format_user(sources: list[str], question: str, history_note: str | None) -> 
 # --------------------------------------------------------------------------- selection
 
 
-def _select(question: str, passages: list[Passage], budget: float, who_lede: bool = True) -> list[list[str]]:
+def _select(
+    question: str, passages: list[Passage], budget: float, tuning: EvidenceTuning, who_lede: bool = True
+) -> list[list[str]]:
     """The best sentences across all passages (each passage's in document order), within ``budget`` tokens.
 
     Sentences are ranked globally, each scored by its own relevance plus a prior
@@ -234,6 +233,7 @@ def _select(question: str, passages: list[Passage], budget: float, who_lede: boo
     and a global cut gives the small model fewer distracting passages than
     taking the best few sentences of every passage.
     """
+    t = tuning
     seen: list[frozenset[str]] = []
     flat: list[str] = []
     owner: list[int] = []
@@ -243,31 +243,32 @@ def _select(question: str, passages: list[Passage], budget: float, who_lede: boo
             seen.append(frozenset(re.findall(r"\w+", p.title.lower())))
         lead = [p.lead] if p.lead and who_lede and WHO_QUESTION.match(question) else []
         for n, s in enumerate(
-            [*lead, *split_sentences(p.text, quote_span=QUOTE_SPAN, quote_tokens=MAX_SENTENCE_TOKENS)]
+            [*lead, *split_sentences(p.text, quote_span=t.quote_span, quote_tokens=t.max_sentence_tokens)]
         ):
             words = frozenset(re.findall(r"\w+", s.lower()))
-            if words and not any(len(words & w) >= NEAR_DUPLICATE * len(words | w) for w in seen):
+            if words and not any(len(words & w) >= t.near_duplicate * len(words | w) for w in seen):
                 seen.append(words)  # scraped pages repeat their lead, often with a word changed
                 if lead and n == 0:
                     lead_of[i] = len(flat)
-                flat.append(truncate_tokens(s, MAX_SENTENCE_TOKENS))
+                flat.append(truncate_tokens(s, t.max_sentence_tokens))
                 owner.append(i)
-    scores = rank_sentences(question, flat) + np.array([PASSAGE_PRIOR / (1 + i) for i in owner], dtype=np.float32)
+    prior = np.array([t.passage_prior / (1 + i) for i in owner], dtype=np.float32)
+    scores = rank_sentences(question, flat, t.lexical_weight) + prior
     picked: list[int] = []
     fenced: set[int] = set()  # passages that already have a <source> header in the prompt
     used = 0.0
     ranked_picks = 0
     order = [int(i) for i in np.argsort(-scores, kind="stable")]
-    floor = float(scores[order[0]]) - RELATIVE_DROP if order else 0.0
+    floor = float(scores[order[0]]) - t.relative_drop if order else 0.0
     candidates: list[tuple[int, bool]] = []  # (sentence, is a neighbour)
     leads = set(lead_of.values())
     for rank, i in enumerate(order):
         candidates.append((i, False))
-        after = AFTER_BEST if rank == 0 else 1 if rank < NEIGHBOURS else 0
+        after = t.after_best if rank == 0 else 1 if rank < t.neighbours else 0
         for j in range(i + 1, i + 1 + after):
             if j < len(flat) and owner[j] == owner[i]:
                 candidates.append((j, True))  # the answer often sits in the sentences after the best match
-        if rank < PREVIOUS and i > 0 and owner[i - 1] == owner[i]:
+        if rank < t.previous and i > 0 and owner[i - 1] == owner[i]:
             candidates.append((i - 1, True))
         if owner[i] in lead_of:  # a role ("the head of state said") needs the lede that names the person
             candidates.append((lead_of[owner[i]], True))
@@ -281,7 +282,7 @@ def _select(question: str, passages: list[Passage], budget: float, who_lede: boo
         fenced.add(owner[i])
         used += cost
         ranked_picks += not neighbour
-        if ranked_picks >= MAX_SENTENCES:
+        if ranked_picks >= t.max_sentences:
             break
     chosen: list[list[str]] = [[] for _ in passages]
     for i in sorted(picked):
@@ -300,6 +301,7 @@ def build_request(
     grammar: bool = False,
     speaker_hints: bool = True,
     who_lede: bool = True,
+    tuning: EvidenceTuning | None = None,
 ) -> tuple[LLMRequest, list[Passage]]:
     """The request for ``question`` and the passages actually given (numbered 1..m in order).
 
@@ -309,7 +311,9 @@ def build_request(
     to first token. With ``context_window`` the whole prompt, plus room for
     a :func:`second_look` hint, also stays within ``context_window -
     max_tokens``. Estimates carry a safety margin over cl100k; the
-    lowest-ranked passages are dropped first to fit.
+    lowest-ranked passages are dropped first to fit. ``tuning`` (default:
+    :class:`EvidenceTuning`'s defaults; the pipeline passes ``settings.evidence``)
+    decides which sentences are chosen.
     """
     limit = budget_tokens
     if context_window is not None:
@@ -322,7 +326,7 @@ def build_request(
     ranked = [p for p in passages if p.text.strip()]
     if not ranked:
         return _request(question, [], [], history_note, max_tokens, grammar, speaker_hints), []
-    selected = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, who_lede)
+    selected = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, tuning or EvidenceTuning(), who_lede)
     kept = [(p, s) for p, s in zip(ranked, selected, strict=True) if s]
     while kept:
         sources = [format_source(i, p, s, speaker_hints) for i, (p, s) in enumerate(kept, 1)]

@@ -16,20 +16,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from rag.answering.evidence import WHO_QUESTION, human_date
+from rag.config import CheckTuning
 from rag.text.markers import find_markers, format_marker, strip_markers
 from rag.text.sentences import split_answer
 from rag.text.terms import tokenize
 from rag.types import Evidence
 
-#: a sentence's best source must beat its cited one by this share of its words to take the citation over
-REMAP_MARGIN = 0.2
-#: share of a sentence's words a source must hold to be cited for an uncited sentence
-ATTACH_MIN = 0.5
-#: a sentence whose own words (not the question's) are mostly in no single source is dropped
-MIN_SUPPORT = 0.5
+# the thresholds (re-citing, attaching, dropping a sentence) are rag.config.CheckTuning
 #: how answers are framed rather than what they claim
 FRAME_WORDS = "according to the sources source yes no said says say stated noted added claimed reported told"
-QUESTION_TERM_WEIGHT = 0.3  # words copied from the question say little about which source answered it
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
@@ -89,20 +84,22 @@ def _frame_terms() -> frozenset[str]:
     return frozenset(tokenize([FRAME_WORDS])[0])
 
 
-def _support(terms: list[str], question: set[str], source_terms: set[str]) -> float:
-    weights = [QUESTION_TERM_WEIGHT if t in question else 1.0 for t in terms]
+def _support(terms: list[str], question: set[str], source_terms: set[str], question_weight: float) -> float:
+    weights = [question_weight if t in question else 1.0 for t in terms]
     total = sum(weights)
     return sum(w for t, w in zip(terms, weights, strict=True) if t in source_terms) / total if total else 0.0
 
 
-def ground(text: str, question: str, sources: Sequence[Evidence]) -> str:
+def ground(text: str, question: str, sources: Sequence[Evidence], tuning: CheckTuning | None = None) -> str:
     """``text`` with each sentence cited by the source that holds it and ungrounded numbers removed.
 
     Returns "" when no sentence survives (the caller turns that into a refusal).
     A "how many/much" question whose answer names no grounded number also gets "".
+    ``tuning`` holds the thresholds (default: :class:`CheckTuning`'s defaults).
     """
     if not sources:
         return text
+    t = tuning or CheckTuning()
     q_terms = set(tokenize([question])[0])
     texts = {s.n: shown(s) for s in sources}
     src_terms = {n: set(terms) for n, terms in zip(texts, tokenize(list(texts.values())), strict=True)}
@@ -125,15 +122,15 @@ def ground(text: str, question: str, sources: Sequence[Evidence]) -> str:
             grounded_number = grounded_number or bool(numbers)
             terms = tokenize([claim])[0]
             novel = novel_terms(terms, q_terms)
-            if novel and max(sum(t in st for t in novel) / len(novel) for st in src_terms.values()) < MIN_SUPPORT:
+            if novel and max(sum(t in st for t in novel) / len(novel) for st in src_terms.values()) < t.min_support:
                 continue  # mostly words that no source has: not grounded
             cited = [n for n in find_markers(sentence) if n in src_terms]
-            scores = {n: _support(terms, q_terms, t) for n, t in src_terms.items()}
+            scores = {n: _support(terms, q_terms, st, t.question_term_weight) for n, st in src_terms.items()}
             best = max(scores, key=lambda n: (scores[n], -n))
             if cited:
-                if scores[best] - max(scores[n] for n in cited) >= REMAP_MARGIN:
+                if scores[best] - max(scores[n] for n in cited) >= t.remap_margin:
                     cited = [best]
-            elif scores[best] >= ATTACH_MIN:
+            elif scores[best] >= t.attach_min:
                 cited = [best]
             kept.append(_cite(body, cited))
         if kept:

@@ -76,6 +76,7 @@ def answer_stream(
             passages,
             speaker_hints=s.speaker_hints,
             who_lede=s.who_lede,
+            tuning=s.evidence,
             budget_tokens=s.prompt_budget,
             max_tokens=s.max_answer_tokens,
             context_window=llm.context_window,
@@ -98,7 +99,7 @@ def answer_stream(
             raw_text += f"\n\n{retry_raw}" if retry_raw else ""
         if not is_refusal(text):
             draft = Draft(text, request.question, request.evidence, context=note or "")
-            checked = check_answer(draft, checks_named(s.answer_checks))
+            checked = check_answer(draft, checks_named(s.answer_checks, s.checks))
             text = checked.text
             notes = list(checked.notes)
     text, cited = cite(text, given, error)

@@ -19,6 +19,7 @@ from rag.answering.checks.entities import NoInventedEntities
 from rag.answering.checks.negation import KeepDenials
 from rag.answering.checks.relevance import AddressesTheQuestion
 from rag.answering.grounding import ground
+from rag.config import CheckTuning
 from rag.errors import InputError
 from rag.types import REFUSAL, Evidence
 
@@ -50,23 +51,34 @@ class GroundCitations:
 
     name = "grounding"
 
+    def __init__(self, tuning: CheckTuning | None = None) -> None:
+        self.tuning = tuning or CheckTuning()
+
     def run(self, draft: Draft) -> Draft:
-        text = ground(draft.text, draft.question, draft.evidence)
+        text = ground(draft.text, draft.question, draft.evidence, self.tuning)
         return draft if text == draft.text else draft.noted(text, f"{self.name}: re-cited or dropped sentences")
 
 
-DEFAULT_CHECKS: tuple[AnswerCheck, ...] = (
-    GroundCitations(),
-    NoInventedEntities(),
-    KeepDenials(),
-    NameTheClaimant(),
-    AddressesTheQuestion(),
-)
+def all_checks(tuning: CheckTuning | None = None) -> tuple[AnswerCheck, ...]:
+    """Every check, in the default order, with the thresholds in ``tuning`` (default: CheckTuning's defaults)."""
+    return (
+        GroundCitations(tuning),
+        NoInventedEntities(),
+        KeepDenials(tuning),
+        NameTheClaimant(tuning),
+        AddressesTheQuestion(),
+    )
 
 
-def checks_named(names: str) -> tuple[AnswerCheck, ...]:
-    """The checks listed in ``names`` ("grounding,entities,…"), in the order given; unknown names are an error."""
-    known = {c.name: c for c in DEFAULT_CHECKS}
+DEFAULT_CHECKS: tuple[AnswerCheck, ...] = all_checks()
+
+
+def checks_named(names: str, tuning: CheckTuning | None = None) -> tuple[AnswerCheck, ...]:
+    """The checks listed in ``names`` ("grounding,entities,…"), in the order given; unknown names are an error.
+
+    ``tuning`` is passed to the checks that have thresholds (the pipeline gives ``settings.checks``).
+    """
+    known = {c.name: c for c in all_checks(tuning)}
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in known]
     if unknown:
@@ -83,4 +95,12 @@ def check_answer(draft: Draft, checks: Sequence[AnswerCheck] = DEFAULT_CHECKS) -
     return draft
 
 
-__all__ = ["DEFAULT_CHECKS", "AnswerCheck", "Draft", "GroundCitations", "check_answer", "checks_named"]
+__all__ = [
+    "DEFAULT_CHECKS",
+    "AnswerCheck",
+    "Draft",
+    "GroundCitations",
+    "all_checks",
+    "check_answer",
+    "checks_named",
+]

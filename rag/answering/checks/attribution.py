@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from rag.answering.checks.support import names, sentences, support, with_marker
+from rag.config import CheckTuning
 from rag.text.markers import strip_markers
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ def _lower_first(text: str) -> str:
 class NameTheClaimant:
     name = "attribution"
 
+    def __init__(self, tuning: CheckTuning | None = None) -> None:
+        self.tuning = tuning or CheckTuning()
+
     def run(self, draft: Draft) -> Draft:
         yes_no = bool(_YES_NO_QUESTION.match(draft.question))
         out: list[str] = []
@@ -44,7 +48,12 @@ class NameTheClaimant:
         for sentence in sentences(draft.text):
             body = strip_markers(sentence).strip()
             # "Yes [1]." holds no words of its own: for a yes/no question the question says what it rests on
-            found = support(f"{sentence} {draft.question}" if yes_no else sentence, draft.evidence)
+            found = support(
+                f"{sentence} {draft.question}" if yes_no else sentence,
+                draft.evidence,
+                self.tuning.min_overlap,
+                self.tuning.min_cosine,
+            )
             if found is None:
                 out.append(sentence)
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rag.answering.checks.support import negated, sentences, support, with_marker
+from rag.config import CheckTuning
 
 if TYPE_CHECKING:
     from rag.answering.checks import Draft
@@ -18,11 +19,14 @@ if TYPE_CHECKING:
 class KeepDenials:
     name = "negation"
 
+    def __init__(self, tuning: CheckTuning | None = None) -> None:
+        self.tuning = tuning or CheckTuning()
+
     def run(self, draft: Draft) -> Draft:
         out: list[str] = []
         changed = False
         for sentence in sentences(draft.text):
-            found = support(sentence, draft.evidence)
+            found = support(sentence, draft.evidence, self.tuning.min_overlap, self.tuning.min_cosine)
             if found is not None:
                 st, e = found
                 if (st.denial or negated(st.text)) and not negated(sentence):

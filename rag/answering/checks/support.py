@@ -13,10 +13,6 @@ from rag.text.sentences import split_answer, split_sentences
 from rag.text.terms import tokenize
 from rag.types import Evidence, Statement
 
-#: share of an answer sentence's terms a statement must hold to count as what the sentence rests on
-MIN_OVERLAP = 0.3
-#: failing that, the cosine (sentence embeddings) at which a statement counts as what a paraphrase rests on
-MIN_COSINE = 0.6
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|"
     r"refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?)\b|n[’']t\b",
@@ -40,12 +36,14 @@ def statements(e: Evidence) -> tuple[Statement, ...]:
     return tuple(Statement(s) for part in e.text.split(" … ") for s in split_sentences(part))
 
 
-def support(sentence: str, evidence: Sequence[Evidence]) -> tuple[Statement, Evidence] | None:
+def support(
+    sentence: str, evidence: Sequence[Evidence], min_overlap: float, min_cosine: float
+) -> tuple[Statement, Evidence] | None:
     """The evidence statement ``sentence`` rests on, among its cited sources first.
 
-    The best term overlap; when no statement shares enough words (a paraphrase:
-    "negotiating secretly" for "undercover talks"), the closest by sentence
-    embedding, if it is close enough.
+    The best term overlap, if it reaches ``min_overlap`` of the sentence's terms; when no statement shares that
+    many words (a paraphrase: "negotiating secretly" for "undercover talks"), the closest by sentence embedding,
+    if its cosine reaches ``min_cosine`` (:class:`rag.config.CheckTuning`).
     """
     body = strip_markers(sentence)
     terms = set(tokenize([body])[0])
@@ -59,12 +57,12 @@ def support(sentence: str, evidence: Sequence[Evidence]) -> tuple[Statement, Evi
             continue
         overlap = [len(terms & set(t)) / len(terms) for t in tokenize([st.text for st, _ in pairs])]
         best = max(range(len(pairs)), key=lambda i: overlap[i])
-        if overlap[best] >= MIN_OVERLAP:
+        if overlap[best] >= min_overlap:
             return pairs[best]
         vectors = get_embedder().embed([body, *(st.text for st, _ in pairs)])
         cosine = vectors[1:] @ vectors[0]
         best = int(np.argmax(cosine))
-        if float(cosine[best]) >= MIN_COSINE:
+        if float(cosine[best]) >= min_cosine:
             return pairs[best]
     return None
 

@@ -1,0 +1,32 @@
+"""Settings: flat fields and the nested tuning sections, from the environment and from code."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.config import CheckTuning, EvidenceTuning, RetrievalTuning, Settings
+
+
+def test_tuning_sections_come_from_nested_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_RETRIEVAL__DENSE_WEIGHT", "0.7")
+    monkeypatch.setenv("RAG_EVIDENCE__MAX_SENTENCES", "5")
+    monkeypatch.setenv("RAG_K", "7")  # flat fields keep their names
+    s = Settings()
+    assert s.retrieval.dense_weight == 0.7
+    assert s.retrieval.candidates == RetrievalTuning().candidates  # the rest of the section keeps its defaults
+    assert s.evidence.max_sentences == 5
+    assert s.k == 7
+
+
+def test_tuning_sections_from_code_and_their_bounds() -> None:
+    s = Settings(retrieval={"candidates": 4}, checks={"min_overlap": 0.5})
+    assert (s.retrieval.candidates, s.checks.min_overlap) == (4, 0.5)
+    assert s.evidence == EvidenceTuning() and Settings().checks == CheckTuning()
+    with pytest.raises(ValueError):
+        Settings(retrieval={"dense_weight": 1.5})
+
+
+def test_every_tuning_field_says_why() -> None:
+    for section in (RetrievalTuning, EvidenceTuning, CheckTuning):
+        for name, field in section.model_fields.items():
+            assert field.description, f"{section.__name__}.{name} needs a description"
