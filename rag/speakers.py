@@ -129,6 +129,8 @@ def _speaker(phrase_tokens: list[Any], people: _People) -> str | None:
         named = people.with_role(roles) if head.lemma_.lower()[:6] in roles else None
         if named:  # "the Russian foreign minister", "the President": the person the article gave that role
             return named
+    if head.pos_ not in ("PROPN", "NOUN"):  # a parse that made a verb or adjective the subject ("Hosted …")
+        return None
     text = _clean(span.text)
     if not text or len(text.split()) > MAX_SPEAKER_WORDS:
         return None

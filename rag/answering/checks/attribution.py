@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from rag.answering.checks.support import names, sentences, support, with_marker
 from rag.config import CheckTuning
+from rag.speakers import nlp
 from rag.text.markers import strip_markers
 
 if TYPE_CHECKING:
@@ -26,13 +27,13 @@ _YES_NO_QUESTION = re.compile(
 
 
 def _lower_first(text: str) -> str:
-    """Lower-case a sentence's first word unless it looks like a name (capitalised again later, or all caps)."""
-    first = text.split(" ", 1)[0]
-    if not first or first.isupper() or first[1:].lower() != first[1:]:
+    """Lower-case a sentence's first word for "According to X, …" unless it is a name or an acronym (spaCy)."""
+    first = nlp()(text)[0] if text else None
+    if first is None or not first.text[:1].isupper() or first.text == "I" or first.text.isupper():
         return text
-    if re.search(rf"(?<![.!?]\s)\b{re.escape(first)}\b", text[len(first) :]):
+    if first.pos_ == "PROPN" or first.ent_type_:
         return text
-    return first.lower() + text[len(first) :] if first[:1].isupper() and first not in ("I",) else text
+    return first.text.lower() + text[len(first.text) :]
 
 
 class NameTheClaimant:
