@@ -21,8 +21,8 @@ from benchmarks.retrieval.common import (
 )
 from benchmarks.retrieval.indexes import Bench
 from rag import indexing as indexing_mod
-from rag.manifest import Manifest
 from rag.indexing import Indexer
+from rag.manifest import Manifest
 from rag.store import Store
 
 
