@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from rag.answering.checks import Draft
 
 _YES_NO = re.compile(r"^\s*(?:yes|no)\b[,.!;:]?\s*", re.IGNORECASE)
+#: the answer's own framing, which the claimant's name replaces
+_SOURCES_SAY = re.compile(r"^\s*according to (?:the )?sources?\s*,?\s*", re.IGNORECASE)
 _YES_NO_QUESTION = re.compile(
     r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE
 )
@@ -63,7 +65,7 @@ class NameTheClaimant:
             if claimant is None or names(claimant, body) or (e.publisher and e.publisher.lower() in body.lower()):
                 out.append(sentence)
                 continue
-            rest = _YES_NO.sub("", body) if yes_no else body
+            rest = _SOURCES_SAY.sub("", _YES_NO.sub("", body) if yes_no else body)
             if not re.search(r"\w{3,}", rest):  # a bare "Yes [1]": say what the source says, and whose it is
                 rest = st.text.strip()
                 if names(claimant, rest):

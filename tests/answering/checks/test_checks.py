@@ -147,3 +147,15 @@ def test_a_paraphrase_of_a_denial_is_caught_by_meaning_when_it_shares_few_words(
     )
     out = KeepDenials().run(draft).text
     assert out == f"Sergey Lavrov (Sputnik) says: “{said}” [1]."
+
+
+def test_the_answers_own_framing_gives_way_to_the_claimant() -> None:
+    draft = Draft(
+        "According to the sources, the West is trying to use Ukraine against Belarus [1].",
+        "What is the West trying to do?",
+        [CLAIM],
+    )
+    assert NameTheClaimant().run(draft).text == (
+        "According to Aleksandr Lukashenko (President of Belarus), the West is trying to use Ukraine against "
+        "Belarus [1]."
+    )
