@@ -20,11 +20,18 @@ if TYPE_CHECKING:
     from rag.answering.checks import Draft
 
 
+#: words every question has (the lexical analysis keeps them): they say nothing about what is asked
+QUESTION_WORDS = frozenset(
+    "how what when where which who whom whose why did do does is are was were has have had can will would "
+    "he she they it him her them his their its this that these those".split()
+)
+
+
 class AddressesTheQuestion:
     name = "relevance"
 
     def run(self, draft: Draft) -> Draft:
-        q_terms = set(tokenize([draft.question])[0])
+        q_terms = set(tokenize([draft.question])[0]) - QUESTION_WORDS
         a_terms = set(novel_terms(tokenize([strip_markers(draft.text)])[0], set()))
         if not a_terms or not q_terms or a_terms & q_terms:
             return draft

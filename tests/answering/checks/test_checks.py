@@ -159,3 +159,10 @@ def test_the_answers_own_framing_gives_way_to_the_claimant() -> None:
         "According to Aleksandr Lukashenko (President of Belarus), the West is trying to use Ukraine against "
         "Belarus [1]."
     )
+
+
+def test_question_words_alone_do_not_make_an_answer_relevant() -> None:
+    """ "How old is he?" shares only "he" with any sentence about him: an answer about his meeting is no answer."""
+    memo = Evidence(n=1, text="He met Aleinik in Minsk on 19 January.", title="Lavrov in Minsk", publisher="Sputnik")
+    out = AddressesTheQuestion().run(Draft("He met Aleinik in Minsk on 19 January [1].", "How old is he?", [memo]))
+    assert out.text == REFUSAL
