@@ -166,3 +166,14 @@ def test_question_words_alone_do_not_make_an_answer_relevant() -> None:
     memo = Evidence(n=1, text="He met Aleinik in Minsk on 19 January.", title="Lavrov in Minsk", publisher="Sputnik")
     out = AddressesTheQuestion().run(Draft("He met Aleinik in Minsk on 19 January [1].", "How old is he?", [memo]))
     assert out.text == REFUSAL
+
+
+def test_a_follow_up_is_relevant_through_its_earlier_exchange() -> None:
+    training = Evidence(n=1, text="The joint training was set to start on 16 January and last until 1 February.")
+    answer = "The joint training was to last until 1 February [1]."
+    alone = Draft(answer, "And when was it due to end?", [training])
+    assert AddressesTheQuestion().run(alone).text == REFUSAL  # "due", "end": nothing of it in the answer
+    follow_up = Draft(
+        answer, alone.question, [training], context="Earlier question: When was the joint training set to start?"
+    )
+    assert AddressesTheQuestion().run(follow_up).text == answer
