@@ -1,6 +1,6 @@
 """The grounded prompt: a fixed system prompt with worked examples, then tight, numbered, delimited evidence.
 
-Measured here (see NOTES and the README): sending only the most relevant
+Measured here (docs/machine-facts.md, benchmarks/RESULTS.md): sending only the most relevant
 sentences instead of whole chunks cut time to first token about threefold
 and raised accuracy; ranking sentences by cosine plus half a normalised BM25
 score found the answer far more often than cosine alone, and ranking the
