@@ -72,7 +72,8 @@ class NameTheClaimant:
                     out.append(with_marker(sentence, rest))
                     changed.append(claimant)
                     continue
-            who = claimant if claimant == e.outlet else f"{claimant} ({e.outlet})"
+            # the outlet in brackets; a page without a publisher has only its title, which would read as noise
+            who = claimant if claimant == e.outlet or not e.publisher else f"{claimant} ({e.publisher})"
             out.append(with_marker(sentence, f"According to {who}, {_lower_first(rest.rstrip('.'))}"))
             changed.append(claimant)
         if not changed:

@@ -31,7 +31,8 @@ class KeepDenials:
                 st, e = found
                 if (st.denial or negated(st.text)) and not negated(sentence):
                     who = st.speaker or e.outlet
-                    out.append(with_marker(sentence, f"{who} ({e.outlet}) says: “{st.text.strip()}”"))
+                    outlet = f" ({e.publisher})" if e.publisher and who != e.publisher else ""
+                    out.append(with_marker(sentence, f"{who}{outlet} says: “{st.text.strip()}”"))
                     changed = True
                     continue
             out.append(sentence)

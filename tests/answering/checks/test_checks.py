@@ -177,3 +177,11 @@ def test_a_follow_up_is_relevant_through_its_earlier_exchange() -> None:
         answer, alone.question, [training], context="Earlier question: When was the joint training set to start?"
     )
     assert AddressesTheQuestion().run(follow_up).text == answer
+
+
+def test_a_page_without_a_publisher_is_not_named_by_its_title() -> None:
+    untitled = Evidence(n=1, text=CLAIM.text, title="Meeting with Sergey Lavrov", statements=CLAIM.statements)
+    draft = Draft("The West is trying to use Ukraine against Belarus [1].", "What is the West doing?", [untitled])
+    assert NameTheClaimant().run(draft).text == (
+        "According to Aleksandr Lukashenko, the West is trying to use Ukraine against Belarus [1]."
+    )
