@@ -8,10 +8,9 @@ named-entity recogniser over the answer.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from rag.answering.checks.support import sentences, statements
+from rag.answering.checks.support import sentences, statements, stems
 from rag.speakers import nlp
 from rag.text.markers import strip_markers
 
@@ -20,37 +19,30 @@ if TYPE_CHECKING:
 
 #: entity kinds that name someone or somewhere (numbers and dates are the grounding step's)
 NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
-_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
-def _stems(text: str) -> set[str]:
-    return {w.lower()[:5] for w in _WORD.findall(text)}
+def _invented(text: str, known: set[str]) -> list[str]:
+    doc = nlp()(strip_markers(text))
+    return [e.text for e in doc.ents if e.label_ in NAMED and stems(e.text) and not stems(e.text) & known]
 
 
 def invented_names(text: str, known_text: str) -> list[str]:
     """Named entities in ``text`` (markers ignored) with no word in ``known_text``: what a reader cannot check."""
-    known = _stems(known_text)
-    doc = nlp()(strip_markers(text))
-    return [e.text for e in doc.ents if e.label_ in NAMED and _stems(e.text) and not _stems(e.text) & known]
+    return _invented(text, stems(known_text))
 
 
 class NoInventedEntities:
     name = "entities"
 
     def run(self, draft: Draft) -> Draft:
-        known = _stems(f"{draft.question} {draft.context}")
+        known = stems(f"{draft.question} {draft.context}")
         for e in draft.evidence:
-            known |= _stems(" ".join(x for x in (e.title, e.publisher, e.text) if x))
-            known |= {w for st in statements(e) if st.speaker for w in _stems(st.speaker)}
+            known |= stems(" ".join(x for x in (e.title, e.publisher, e.text) if x))
+            known |= {w for st in statements(e) if st.speaker for w in stems(st.speaker)}
         kept: list[str] = []
         dropped: list[str] = []
         for sentence in sentences(draft.text):
-            doc = nlp()(strip_markers(sentence))
-            invented = [
-                ent.text
-                for ent in doc.ents
-                if ent.label_ in NAMED and _stems(ent.text) and not _stems(ent.text) & known
-            ]
+            invented = _invented(sentence, known)
             (dropped if invented else kept).append(sentence if not invented else ", ".join(invented))
         if not dropped:
             return draft

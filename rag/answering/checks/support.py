@@ -67,10 +67,17 @@ def support(
     return None
 
 
+_NAME_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def stems(text: str) -> set[str]:
+    """Words of 3+ letters cut to 5, so spellings of one name meet ("Sergey"/"Sergei", "Russia"/"Russia's")."""
+    return {w.lower()[:5] for w in _NAME_WORD.findall(text)}
+
+
 def names(person: str, text: str) -> bool:
-    """Whether ``text`` mentions ``person`` (any word of the name of 3+ letters; "Sergey"/"Sergei" alike)."""
-    words = {w.lower()[:5] for w in re.findall(r"[^\W\d_]{3,}", text)}
-    return any(w.lower()[:5] in words for w in re.findall(r"[^\W\d_]{3,}", person))
+    """Whether ``text`` mentions ``person`` (any word of the name)."""
+    return bool(stems(person) & stems(text))
 
 
 def with_marker(sentence: str, body: str) -> str:
