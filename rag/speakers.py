@@ -55,6 +55,11 @@ def _clean(phrase: str) -> str:
     return phrase.strip(" ,.;:\"'“”‘’")
 
 
+def _described(phrase: str) -> str:
+    phrase = " ".join(phrase.split()).strip(" ,.;:\"'“”‘’")
+    return re.sub(r"^(?:The|A|An)\b", lambda m: m.group(0).lower(), phrase)
+
+
 class _People:
     """Persons named so far in the article, with the role words seen next to each name."""
 
@@ -131,7 +136,8 @@ def _speaker(phrase_tokens: list[Any], people: _People) -> str | None:
             return named
     if head.pos_ not in ("PROPN", "NOUN"):  # a parse that made a verb or adjective the subject ("Hosted …")
         return None
-    text = _clean(span.text)
+    # a name stands bare ("the Taliban" → "Taliban"); a description keeps its article: "according to the company"
+    text = _clean(span.text) if head.pos_ == "PROPN" else _described(span.text)
     if not text or len(text.split()) > MAX_SPEAKER_WORDS:
         return None
     return text

@@ -13,6 +13,7 @@ ARTICLE = (
     "“We are not conducting any undercover negotiations with anyone,” he told reporters. "
     "According to the Taliban, its fighters shot down the helicopter. "
     "The two ministers signed a memorandum on biological security. "
+    "But the company says she did not need its permission. "
     "“One more year is over. We have approximately the same results. We will stand our ground,” "
     "Belarusian President Aleksandr Lukashenko said."
 )
@@ -34,6 +35,7 @@ def found() -> dict[str, Attribution]:
         ("“We are not conducting any undercover negotiations with anyone,” he told reporters.", "Sergey Lavrov", True),
         ("According to the Taliban, its fighters shot down the helicopter.", "Taliban", False),
         ("We have approximately the same results.", "Aleksandr Lukashenko", False),  # inside the quotation
+        ("But the company says she did not need its permission.", "the company", True),  # described, not named
     ],
 )
 def test_speakers_are_resolved_to_the_person_named_earlier(

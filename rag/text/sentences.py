@@ -125,14 +125,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z0-9\"“(])")
 
 
 def split_answer(text: str) -> list[list[str]]:
-    """Lines of sentences (a marker stays with the sentence it ends; a quotation stays whole)."""
+    """Lines of sentences (a marker stays with the sentence it ends; a quotation stays whole; "Dr." ends none)."""
     out: list[list[str]] = []
     for line in text.splitlines():
         sentences: list[str] = []
         start = 0
         for m in _SENTENCE_END.finditer(line):
-            if _open_quote(line[start : m.end()]):
-                continue  # the split point is inside a quotation
+            if _open_quote(line[start : m.end()]) or _ABBREV.search(line[start : m.start()]):
+                continue  # inside a quotation, or after an abbreviation or an initial ("Rep.", the "U." of "U. S.")
             sentences.append(line[start : m.start()].strip() + m.group().strip())
             start = m.end()
         sentences.append(line[start:].strip())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.text.sentences import sentence_spans, split_answer, split_sentences
 from rag.text.tokens import count_tokens
 
@@ -69,3 +71,15 @@ def test_glued_spans_split_scraped_text_and_drop_empty_pieces() -> None:
     ]
     plain = [text[a:b] for a, b in sentence_spans(text)]
     assert plain[0] == "Lavrov spoke on Thursday.Russia's top diplomat stressed the view."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The man said he backed Rep. Ilhan Omar [1].",
+        "He pleaded guilty to threatening a U. S. official [1].",
+        "Dr. Smith and Mr. Jones met in the U.S. capital [2].",
+    ],
+)
+def test_split_answer_does_not_end_a_sentence_at_an_abbreviation_or_initial(answer: str) -> None:
+    assert split_answer(answer) == [[answer]]

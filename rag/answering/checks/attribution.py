@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from rag.answering.checks.support import names, sentences, support, with_marker
+from rag.answering.checks.support import YES_NO, YES_NO_QUESTION, names, sentences, support, with_marker
 from rag.config import CheckTuning
 from rag.speakers import nlp
 from rag.text.markers import strip_markers
@@ -20,12 +20,8 @@ from rag.text.markers import strip_markers
 if TYPE_CHECKING:
     from rag.answering.checks import Draft
 
-_YES_NO = re.compile(r"^\s*(?:yes|no)\b[,.!;:]?\s*", re.IGNORECASE)
 #: the answer's own framing, which the claimant's name replaces
 _SOURCES_SAY = re.compile(r"^\s*according to (?:the )?sources?\s*,?\s*", re.IGNORECASE)
-_YES_NO_QUESTION = re.compile(
-    r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE
-)
 
 
 def _lower_first(text: str) -> str:
@@ -33,9 +29,9 @@ def _lower_first(text: str) -> str:
     first = nlp()(text)[0] if text else None
     if first is None or not first.text[:1].isupper() or first.text == "I" or first.text.isupper():
         return text
-    if first.pos_ == "PROPN" or first.ent_type_:
+    if first.pos_ == "PROPN" or first.ent_type_ or any(c.isupper() for c in first.text[1:]):  # "WeWork"
         return text
-    return first.text.lower() + text[len(first.text) :]
+    return first.text[:1].lower() + text[1:]
 
 
 class NameTheClaimant:
@@ -45,7 +41,7 @@ class NameTheClaimant:
         self.tuning = tuning or CheckTuning()
 
     def run(self, draft: Draft) -> Draft:
-        yes_no = bool(_YES_NO_QUESTION.match(draft.question))
+        yes_no = bool(YES_NO_QUESTION.match(draft.question))
         out: list[str] = []
         changed: list[str] = []
         for sentence in sentences(draft.text):
@@ -65,7 +61,7 @@ class NameTheClaimant:
             if claimant is None or names(claimant, body) or (e.publisher and e.publisher.lower() in body.lower()):
                 out.append(sentence)
                 continue
-            rest = _SOURCES_SAY.sub("", _YES_NO.sub("", body) if yes_no else body)
+            rest = _SOURCES_SAY.sub("", YES_NO.sub("", body) if yes_no else body)
             if not re.search(r"\w{3,}", rest):  # a bare "Yes [1]": say what the source says, and whose it is
                 rest = st.text.strip()
                 if names(claimant, rest):

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from rag.embedding import get_embedder
 from rag.text.markers import find_markers, strip_markers
@@ -17,6 +18,13 @@ _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|"
     r"refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?)\b|n[’']t\b",
     re.IGNORECASE,
+)
+
+
+#: a bare "Yes,"/"No." opening an answer, and a question that asks for one
+YES_NO = re.compile(r"^\s*(?:yes|no)\b[,.!;:]?\s*", re.IGNORECASE)
+YES_NO_QUESTION = re.compile(
+    r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE
 )
 
 
@@ -76,8 +84,11 @@ def stems(text: str) -> set[str]:
 
 
 def names(person: str, text: str) -> bool:
-    """Whether ``text`` mentions ``person`` (any word of the name)."""
-    return bool(stems(person) & stems(text))
+    """Whether ``text`` mentions ``person``: a word of a name ("Lavrov" for "Sergey Lavrov"), or for a speaker
+    described rather than named ("China's ambassador to Britain") a word of the description ("ambassador"): "China"
+    or "Britain" in an answer is no mention of him."""
+    described = {w.lower()[:5] for w in _NAME_WORD.findall(person) if w.islower() and w not in STOP_WORDS}
+    return bool((described or stems(person)) & stems(text))
 
 
 def with_marker(sentence: str, body: str) -> str:

@@ -185,3 +185,81 @@ def test_a_page_without_a_publisher_is_not_named_by_its_title() -> None:
     assert NameTheClaimant().run(draft).text == (
         "According to Aleksandr Lukashenko, the West is trying to use Ukraine against Belarus [1]."
     )
+
+
+NICKNAME = Evidence(
+    n=1,
+    text='Volker said he never used the term "three amigos" and added, "I frankly cringe when I hear it."',
+    publisher="CBS News",
+    statements=(
+        Statement(
+            'Volker said he never used the term "three amigos" and added, "I frankly cringe when I hear it."',
+            "Kurt Volker",
+            denial=True,
+        ),
+    ),
+)
+POLICE = Evidence(
+    n=2,
+    text="China said it is committed to the formula, while the city's police deny accusations of brutality.",
+    publisher="Express.co.uk",
+    statements=(
+        Statement("Hong Kong police laid siege to a university."),
+        Statement(
+            "China said it is committed to the formula, while the city's police deny accusations of brutality.",
+            "China",
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "question, text, expected",
+    [
+        (  # the source negates something else than what the answer says: left alone
+            "What nickname made Volker cringe?",
+            'The nickname that made Volker cringe was "three amigos" [1].',
+            None,
+        ),
+        (  # the answer asserts the very predicate the source negates
+            "Did Volker use the term three amigos?",
+            'Yes, Volker used the term "three amigos" [1].',
+            'Kurt Volker (CBS News) says: “Volker said he never used the term "three amigos" and added, "I frankly '
+            'cringe when I hear it."” [1].',
+        ),
+    ],
+)
+def test_only_what_the_source_negates_counts_as_contradicted(question: str, text: str, expected: str | None) -> None:
+    out = KeepDenials().run(Draft(text, question, [NICKNAME])).text
+    assert out == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (  # the claim asserted: the denial takes its place, in its own words (they name who denies)
+            "Yes, the Hong Kong police have been brutal toward protesters [2].",
+            "Express.co.uk reports: “China said it is committed to the formula, while the city's police deny "
+            "accusations of brutality.” [2].",
+        ),
+        (  # the answer rests elsewhere: the denial follows it and the bare "Yes" goes
+            "Yes, Hong Kong police laid siege to a university [2].",
+            "Hong Kong police laid siege to a university [2]. Express.co.uk reports: “China said it is committed to "
+            "the formula, while the city's police deny accusations of brutality.” [2].",
+        ),
+        ("No, the police deny it [2].", None),  # already a denial
+    ],
+)
+def test_a_yes_no_answer_never_hides_a_denial_of_what_was_asked(text: str, expected: str | None) -> None:
+    draft = Draft(text, "Has the Hong Kong police force been brutal toward protesters?", [POLICE])
+    out = KeepDenials().run(draft).text
+    assert out == (text if expected is None else expected)
+
+
+def test_a_described_speaker_is_not_named_by_the_places_in_the_description() -> None:
+    said = "China's ambassador to Britain accused the UK and the US of meddling in the country's affairs."
+    claim = Evidence(n=1, text=said, publisher="Express.co.uk", statements=(Statement(said, "China's ambassador"),))
+    draft = Draft("Yes, Britain and the US are meddling in China's affairs [1].", "Are they meddling?", [claim])
+    assert NameTheClaimant().run(draft).text == (
+        "According to China's ambassador (Express.co.uk), Britain and the US are meddling in China's affairs [1]."
+    )
