@@ -7,7 +7,8 @@ seed sets, whose keys include paraphrases the article does not use: at least one
 one with "all": true), as does, for claim/denial, at least one claimant name; all matched the
 way the scorer matches answers (rag.evaluation: case-folded, dash and quote styles unified, whole
 words). Second-corpus text is the article body of eval/second-corpus/ground-truth.json, and
-also, as a cross-check, the visible text of the page itself. Also checks that dev + test is exactly data/questions.jsonl and follows the split rule.
+also, as a cross-check, the visible text of the page itself. Also checks that dev + test is exactly
+data/questions.jsonl and follows the split rule.
 
     python eval/generality/check_sets.py     # prints counts per kind; exit 1 on any error
 """
