@@ -122,18 +122,22 @@ def _roles_near(ent: Any) -> set[str]:
 def _speaker(phrase_tokens: list[Any], people: _People) -> str | None:
     """A name for the speaker phrase: the person it names, the person a pronoun or role points back to, or itself."""
     span = phrase_tokens[0].doc[phrase_tokens[0].i : phrase_tokens[-1].i + 1]
-    persons = [e for e in span.ents if e.label_ == "PERSON"]
+    head = span.root
+    # the person the phrase is ("President Aleksandr Lukashenko"), not one it mentions ("Rudolph's supporters")
+    persons = [e for e in span.ents if e.label_ == "PERSON" and e.start <= head.i < e.end]
     if persons:
         return people.full(_clean(persons[0].text))
     words = [t for t in span if not t.is_punct]
     if len(words) == 1 and words[0].lower_ in PRONOUNS | NOT_SPEAKERS:
         return people.last() if words[0].lower_ in ("he", "she", "him", "her") else None
-    head = span.root
-    if head.pos_ in ("NOUN", "PROPN") and not any(e.label_ == "ORG" for e in span.ents):
+    # one person's role ("the Russian foreign minister", "the President"), not a group's ("the Democrats")
+    if head.tag_ in ("NN", "NNP") and not any(e.label_ == "ORG" for e in span.ents):
         roles = _role_words(span)
         named = people.with_role(roles) if head.lemma_.lower()[:6] in roles else None
-        if named:  # "the Russian foreign minister", "the President": the person the article gave that role
+        if named:
             return named
+    if head.pos_ == "PRON" and len(words) >= 3:  # "those in favour of punishment have said …"
+        return _described(span.text)
     if head.pos_ not in ("PROPN", "NOUN"):  # a parse that made a verb or adjective the subject ("Hosted …")
         return None
     # a name stands bare ("the Taliban" → "Taliban"); a description keeps its article: "according to the company"
@@ -173,6 +177,9 @@ def attribute(text: str) -> list[Attribution]:
             verbs.sort(key=lambda t: t.dep_ != "ROOT")  # "X will tell you everything," the President said
             for tok in verbs:
                 subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+                if not subj and tok.dep_ in ("advcl", "xcomp", "conj") and tok.head.pos_ in ("VERB", "AUX"):
+                    # "X weighed in on Monday, saying that …": the participle's speaker is its clause's subject
+                    subj = [c for c in tok.head.children if c.dep_ in ("nsubj", "nsubjpass")]
                 if subj and subj[0].dep_ == "nsubj":
                     who = _speaker(list(subj[0].subtree), people)
                     if who:
@@ -182,10 +189,13 @@ def attribute(text: str) -> list[Attribution]:
             if ent.label_ == "PERSON" and len(ent.text.split()) <= 4:
                 people.mention(_clean(ent.text), _roles_near(ent))
         if found:
-            people.speaker = people.full(found[0])
-            out += [Attribution(q.start_char, q.end_char, people.speaker) for q in quoted]
-            out.append(Attribution(sent.start_char, sent.end_char, people.speaker, found[1]))
+            who = people.full(found[0])
+            if who in people.names:  # "he" and "she" go on about the last person who spoke, not "the company"
+                people.speaker = who
+            out += [Attribution(q.start_char, q.end_char, who) for q in quoted]
+            out.append(Attribution(sent.start_char, sent.end_char, who, found[1]))
             quoted = []
+            depth = 0  # the attribution closes the quotation, whatever quote marks it was typed with
         elif depth > 0:
             quoted.append(sent)
         else:

@@ -14,6 +14,14 @@ ARTICLE = (
     "According to the Taliban, its fighters shot down the helicopter. "
     "The two ministers signed a memorandum on biological security. "
     "But the company says she did not need its permission. "
+    "Rudolph's supporters have stated that he had no choice. "
+    "Sheldon Richardson decided to weigh in on Monday, saying that Rudolph should be disciplined. "
+    "The Democrats are alleging that the call was irregular. "
+    "“It was an attempt to mislead voters,’’ Will Moy told the BBC. "
+    "“It is inappropriate.” "
+    "Taylor Swift accused the label of bullying. "
+    "The label says it never blocked her. "
+    "She said she was hurt. "
     "“One more year is over. We have approximately the same results. We will stand our ground,” "
     "Belarusian President Aleksandr Lukashenko said."
 )
@@ -36,6 +44,14 @@ def found() -> dict[str, Attribution]:
         ("According to the Taliban, its fighters shot down the helicopter.", "Taliban", False),
         ("We have approximately the same results.", "Aleksandr Lukashenko", False),  # inside the quotation
         ("But the company says she did not need its permission.", "the company", True),  # described, not named
+        ("Rudolph's supporters have stated that he had no choice.", "Rudolph's supporters", False),  # not Rudolph
+        (
+            "Sheldon Richardson decided to weigh in on Monday, saying that Rudolph should be disciplined.",
+            "Sheldon Richardson",
+            False,
+        ),  # the participle's speaker is its clause's subject
+        ("The Democrats are alleging that the call was irregular.", "Democrats", False),  # a group, not a person
+        ("She said she was hurt.", "Taylor Swift", False),  # the last person who spoke, not "the label"
     ],
 )
 def test_speakers_are_resolved_to_the_person_named_earlier(
@@ -47,6 +63,11 @@ def test_speakers_are_resolved_to_the_person_named_earlier(
 
 def test_a_plain_statement_has_no_speaker(found: dict[str, Attribution]) -> None:
     assert "The two ministers signed a memorandum on biological security." not in found
+
+
+def test_a_quotation_closed_with_odd_quote_marks_ends_at_its_attribution(found: dict[str, Attribution]) -> None:
+    assert found["“It was an attempt to mislead voters,’’ Will Moy told the BBC."].speaker == "Will Moy"
+    assert "“It is inappropriate.”" not in found  # not handed to whoever speaks next
 
 
 def test_chunk_metadata_round_trips_with_offsets_relative_to_the_chunk() -> None:

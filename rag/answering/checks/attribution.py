@@ -10,17 +10,32 @@ question about a reported claim never stands alone.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from rag.answering.checks.support import YES_NO, YES_NO_QUESTION, names, sentences, support, with_marker
+from rag.answering.checks.support import (
+    YES_NO,
+    YES_NO_QUESTION,
+    names,
+    sentences,
+    statements,
+    support,
+    with_marker,
+)
 from rag.config import CheckTuning
-from rag.speakers import nlp
-from rag.text.markers import strip_markers
+from rag.speakers import REPORTING, nlp
+from rag.text.markers import find_markers, strip_markers
+from rag.text.terms import bm25, lexical_terms
+from rag.types import Evidence, Statement
 
 if TYPE_CHECKING:
     from rag.answering.checks import Draft
 
 #: the answer's own framing, which the claimant's name replaces
+#: verbs whose subject owns what follows: reporting ones and those of wanting and thinking
+_STANCE = REPORTING | frozenset("want hope think expect consider fear feel wish see".split())
+#: a speaker's statement is whose claim a yes/no question asks about when it scores this share of the best statement
+CLAIMANT_SHARE = 0.5
 _SOURCES_SAY = re.compile(r"^\s*according to (?:the )?sources?\s*,?\s*", re.IGNORECASE)
 
 
@@ -47,20 +62,21 @@ class NameTheClaimant:
         for sentence in sentences(draft.text):
             body = strip_markers(sentence).strip()
             # "Yes [1]." holds no words of its own: for a yes/no question the question says what it rests on
-            found = support(
-                f"{sentence} {draft.question}" if yes_no else sentence,
-                draft.evidence,
-                self.tuning.min_overlap,
-                self.tuning.min_cosine,
+            probe = f"{sentence} {draft.question}" if yes_no else sentence
+            restates = yes_no and _restates(body, draft.question, self.tuning.min_overlap)
+            found = (self._claimed(draft.question, draft.evidence) if restates else None) or support(
+                probe, draft.evidence, self.tuning.min_overlap, self.tuning.min_cosine
             )
             if found is None:
                 out.append(sentence)
                 continue
             st, e = found
             claimant = st.speaker or (e.outlet if yes_no else None)
-            if claimant is None or names(claimant, body) or (e.publisher and e.publisher.lower() in body.lower()):
+            if claimant is None or _attributed(body, claimant, e.publisher, strict=yes_no):
                 out.append(sentence)
                 continue
+            if e.n not in find_markers(sentence):  # the claimant's words are in another source: cite it too
+                sentence = f"{sentence.rstrip()} [{e.n}]"
             rest = _SOURCES_SAY.sub("", YES_NO.sub("", body) if yes_no else body)
             if not re.search(r"\w{3,}", rest):  # a bare "Yes [1]": say what the source says, and whose it is
                 rest = st.text.strip()
@@ -75,3 +91,57 @@ class NameTheClaimant:
         if not changed:
             return draft
         return draft.noted(" ".join(out), f"{self.name}: attributed to {', '.join(dict.fromkeys(changed))}")
+
+    def _claimed(self, question: str, evidence: Sequence[Evidence]) -> tuple[Statement, Evidence] | None:
+        """Whose claim a yes/no question asks about: the statement with a speaker that best holds it, in any source.
+
+        Ranked by BM25 over the evidence's statements, so that the claim's own rare words ("debunked", "mislead")
+        count and the topic's names, in every statement, do not. A speaker's statement wins when it scores at least
+        :data:`CLAIMANT_SHARE` of the best statement: a sentence that only reports the claim ("X was accused of …")
+        names nobody.
+        """
+        pairs = [(st, e) for e in evidence for st in statements(e)]
+        if not pairs:
+            return None
+        scores = bm25(lexical_terms([question])[0], lexical_terms([st.text for st, _ in pairs]))
+        spoken = [i for i, (st, _) in enumerate(pairs) if st.speaker]
+        if not spoken or scores.max() <= 0:
+            return None
+        best = max(spoken, key=lambda i: scores[i])
+        return pairs[best] if scores[best] >= CLAIMANT_SHARE * scores.max() else None
+
+
+def _restates(body: str, question: str, min_overlap: float) -> bool:
+    """Whether an answer sentence says what a yes/no question asks (or only "Yes"), rather than something beside it."""
+    said = set(lexical_terms([YES_NO.sub("", body)])[0])
+    return not said or len(said & set(lexical_terms([question])[0])) >= min_overlap * len(said)
+
+
+def _attributed(body: str, claimant: str, publisher: str | None, strict: bool) -> bool:
+    """Whether the sentence already says whose claim it is: the claimant is who acts or speaks in it, or the outlet
+    is named.
+
+    A mere mention is not enough: "the allegation against Trump" does not make Trump the claimant, nor does
+    "Braun bullied Taylor Swift" make it Swift's word; "Trump said", "according to Trump", "Trump's claim" do.
+    ``strict`` (an answer to a yes/no question, which asserts the claim) wants the claimant to say or think it:
+    "the Taliban shot it down" is the Taliban's claim told as fact, "the Taliban say they shot it down" is not.
+    """
+    if publisher and publisher.lower() in body.lower():
+        return True
+    for tok in nlp()(body):
+        if not (tok.is_alpha and names(claimant, tok.text)):
+            continue
+        head = tok
+        while head.dep_ in ("compound", "flat", "appos", "conj", "amod") and head.head is not head:
+            head = head.head  # "Taylor" → "Swift"; "Lavrov and Aleinik" → "Lavrov"
+        if head.dep_ in ("attr", "poss", "ROOT"):  # "… is Sanborn", "Lavrov's claim", a bare name
+            return True
+        if head.dep_ in ("nsubj", "nsubjpass") and (not strict or head.head.lemma_.lower() in _STANCE):
+            return True
+        if head.dep_ == "pobj" and (head.head.dep_ == "agent" or _according_to(head.head)):
+            return True
+    return False
+
+
+def _according_to(prep: Any) -> bool:
+    return prep.lower_ == "to" and prep.head.lower_ == "according"

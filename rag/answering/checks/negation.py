@@ -147,8 +147,10 @@ class KeepDenials:
             found = None if negated(sentence) else support(sentence, draft.evidence, *self._thresholds)
             if found is not None and _contradicts(sentence, found[0].text):
                 out.append(with_marker(sentence, _quote(*found)))
-            elif denial is not None and not negated(sentence) and (
-                (found is not None and found[0] == denial[0]) or _shares(_terms(sentence), denial[2])
+            elif (
+                denial is not None
+                and not negated(sentence)
+                and ((found is not None and found[0] == denial[0]) or _shares(_terms(sentence), denial[2]))
             ):
                 out.append(with_marker(sentence, _quote(denial[0], denial[1])))  # it asserts what is denied
             else:

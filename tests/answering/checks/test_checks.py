@@ -263,3 +263,49 @@ def test_a_described_speaker_is_not_named_by_the_places_in_the_description() -> 
     assert NameTheClaimant().run(draft).text == (
         "According to China's ambassador (Express.co.uk), Britain and the US are meddling in China's affairs [1]."
     )
+
+
+DEBUNKED = (
+    Evidence(
+        n=1,
+        text="Donald Trump has claimed victory as the House concluded its hearing on the impeachment allegations.",
+        publisher="DH News Service",
+        statements=(
+            Statement(
+                "Donald Trump has claimed victory as the House concluded its hearing on the impeachment allegations.",
+                "Donald Trump",
+            ),
+        ),
+    ),
+    Evidence(
+        n=2,
+        text='"The central allegation has again been completely debunked," Stephanie Grisham said.',
+        publisher="DH News Service",
+        statements=(
+            Statement(
+                '"The central allegation has again been completely debunked," Stephanie Grisham said.',
+                "Stephanie Grisham",
+            ),
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (  # the claim's own word ("debunked") picks the claimant, in whichever source; a mention is no attribution
+            "Yes, the main impeachment allegation against Trump has been debunked [1].",
+            "According to Stephanie Grisham (DH News Service), the main impeachment allegation against Trump has "
+            "been debunked [1] [2].",
+        ),
+        (  # the claimant saying it is attribution enough
+            "Stephanie Grisham said the main impeachment allegation has been debunked [2].",
+            None,
+        ),
+    ],
+)
+def test_a_yes_no_answer_names_who_makes_the_claim_it_asserts(text: str, expected: str | None) -> None:
+    draft = Draft(text, "Has the main impeachment allegation against Trump been debunked?", list(DEBUNKED))
+    out = NameTheClaimant().run(draft).text
+    assert out == (text if expected is None else expected)
