@@ -118,7 +118,7 @@ def check(name: str, rows: list[dict], errors: list[str], warnings: list[str]) -
             if field not in q:
                 errors.append(f"{where}: kind {kind} needs '{field}'")
         if kind == "denial" and q.get("denial") is not True:
-            errors.append(f"{where}: denial questions carry \"denial\": true")
+            errors.append(f'{where}: denial questions carry "denial": true')
         if kind == "unanswerable" and (answers or sources):
             errors.append(f"{where}: unanswerable questions have no answers and no sources")
         if kind == "followup" and len(q.get("turns", [])) < 2:

@@ -30,9 +30,7 @@ def split(lines: list[str]) -> tuple[list[str], list[str]]:
     by_kind: dict[str, list[str]] = defaultdict(list)
     for _, obj in rows:
         by_kind[obj.get("kind") or ""].append(obj["id"])
-    test_ids = {
-        qid for ids in by_kind.values() for n, qid in enumerate(sorted(ids)) if n % 5 in TEST_POSITIONS
-    }
+    test_ids = {qid for ids in by_kind.values() for n, qid in enumerate(sorted(ids)) if n % 5 in TEST_POSITIONS}
     dev = [line for line, obj in rows if obj["id"] not in test_ids]
     test = [line for line, obj in rows if obj["id"] in test_ids]
     return dev, test
