@@ -8,7 +8,8 @@ named-entity recogniser over the answer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 from rag.answering.checks.support import sentences, statements, stems
 from rag.speakers import nlp
@@ -21,9 +22,13 @@ if TYPE_CHECKING:
 NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
 
 
-def _invented(text: str, known: set[str]) -> list[str]:
+def _invented_spans(text: str, known: set[str]) -> list[Any]:
     doc = nlp()(strip_markers(text))
-    return [e.text for e in doc.ents if e.label_ in NAMED and stems(e.text) and not stems(e.text) & known]
+    return [e for e in doc.ents if e.label_ in NAMED and stems(e.text) and not stems(e.text) & known]
+
+
+def _invented(text: str, known: set[str]) -> list[str]:
+    return [e.text for e in _invented_spans(text, known)]
 
 
 def invented_names(text: str, known_text: str) -> list[str]:
@@ -31,7 +36,25 @@ def invented_names(text: str, known_text: str) -> list[str]:
     return _invented(text, stems(known_text))
 
 
+def _listed(entity: Any) -> bool:
+    """Whether the entity is one item of a list ("Finland, Sweden and Norway"), not the sentence's subject or object."""
+    root = entity.root
+    return root.dep_ == "conj" or any(c.dep_ == "conj" for c in root.children)
+
+
+def _without(sentence: str, name: str) -> str:
+    """``sentence`` with ``name`` cut out of its list, with its comma or "and"; unchanged when that cannot be done."""
+    n = re.escape(name)
+    for pattern in (rf",?\s+(?:and|or)\s+{n}\b", rf",\s+{n}\b", rf"\b{n},\s+", rf"\b{n}\s+(?:and|or)\s+"):
+        cut = re.sub(pattern, "", sentence, count=1)
+        if cut != sentence:
+            return cut
+    return sentence
+
+
 class NoInventedEntities:
+    """A sentence naming someone or somewhere no source names is dropped; an invented item of a list is cut from it."""
+
     name = "entities"
 
     def run(self, draft: Draft) -> Draft:
@@ -40,10 +63,20 @@ class NoInventedEntities:
             known |= stems(" ".join(x for x in (e.title, e.publisher, e.text) if x))
             known |= {w for st in statements(e) if st.speaker for w in stems(st.speaker)}
         kept: list[str] = []
-        dropped: list[str] = []
+        notes: list[str] = []
         for sentence in sentences(draft.text):
-            invented = _invented(sentence, known)
-            (dropped if invented else kept).append(sentence if not invented else ", ".join(invented))
-        if not dropped:
+            invented = _invented_spans(sentence, known)
+            if not invented:
+                kept.append(sentence)
+                continue
+            cut = sentence
+            for entity in invented:
+                cut = _without(cut, entity.text) if _listed(entity) else cut
+            if cut != sentence and not _invented(cut, known):
+                kept.append(cut)
+                notes.append(f"cut {', '.join(e.text for e in invented)} from a list")
+            else:
+                notes.append(f"dropped a sentence naming {', '.join(e.text for e in invented)}")
+        if not notes:
             return draft
-        return draft.noted(" ".join(kept), f"{self.name}: dropped a sentence naming {'; '.join(dropped)}")
+        return draft.noted(" ".join(kept), f"{self.name}: {'; '.join(notes)}")
