@@ -174,7 +174,7 @@ class Settings(BaseSettings):
     )
     max_answer_tokens: int = Field(160, ge=16)
     answer_checks: str = Field(
-        "grounding,entities,negation,attribution,relevance",
+        "grounding,entities,kind,negation,attribution,relevance",
         description="Checks run on every answer, in order (rag/answering/checks/); drop one to measure what it does.",
     )
     evidence: EvidenceTuning = Field(default_factory=EvidenceTuning)

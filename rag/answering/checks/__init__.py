@@ -2,8 +2,9 @@
 
 A small model's answer is a draft. The checks hold it to the promise: every
 sentence cited to a source that holds it, no person, place or figure the
-sources do not name, a denial never turned into an assertion, and a claim
-reported by someone always said to be theirs. Adding a check is one module
+sources do not name, the kind of thing asked for (a name, a number), a denial
+never turned into an assertion, and a claim reported by someone always said to
+be theirs. Adding a check is one module
 with a class that has a ``name`` and ``run(draft) -> draft``, one line in
 :data:`DEFAULT_CHECKS` and one test table.
 """
@@ -16,6 +17,7 @@ from typing import Protocol
 
 from rag.answering.checks.attribution import NameTheClaimant
 from rag.answering.checks.entities import NoInventedEntities
+from rag.answering.checks.kind import GivesWhatWasAsked
 from rag.answering.checks.negation import KeepDenials
 from rag.answering.checks.relevance import AddressesTheQuestion
 from rag.answering.grounding import ground
@@ -64,6 +66,7 @@ def all_checks(tuning: CheckTuning | None = None) -> tuple[AnswerCheck, ...]:
     return (
         GroundCitations(tuning),
         NoInventedEntities(),
+        GivesWhatWasAsked(),
         KeepDenials(tuning),
         NameTheClaimant(tuning),
         AddressesTheQuestion(),
@@ -92,6 +95,8 @@ def check_answer(draft: Draft, checks: Sequence[AnswerCheck] = DEFAULT_CHECKS) -
         draft = check.run(draft)
         if not draft.text.strip():
             return draft.noted(REFUSAL, f"{check.name}: nothing left")
+        if draft.text == REFUSAL:  # a check refused: nothing is left for the others to check
+            return draft
     return draft
 
 

@@ -7,6 +7,7 @@ import pytest
 from rag.answering.checks import Draft, check_answer
 from rag.answering.checks.attribution import NameTheClaimant
 from rag.answering.checks.entities import NoInventedEntities
+from rag.answering.checks.kind import GivesWhatWasAsked
 from rag.answering.checks.negation import KeepDenials
 from rag.answering.checks.relevance import AddressesTheQuestion
 from rag.types import REFUSAL, Evidence, Statement
@@ -318,3 +319,18 @@ def test_an_invented_item_of_a_list_is_cut_and_the_rest_stands() -> None:
     out = NoInventedEntities().run(draft)
     assert out.text == "Lavrov named Finland, Sweden [1]."
     assert out.notes == ("entities: cut Norway from a list",)
+
+
+@pytest.mark.parametrize(
+    "question, text, refused",
+    [
+        ("What is the name of the pilot killed near Mount Gambier?", "The pilot was a 54-year-old man [1].", True),
+        ("What is the name of the service that flew the plane?", "The Royal Flying Doctor Service [1].", False),
+        ("How many people died in the crash?", "The crash near Mount Gambier killed the pilot [1].", True),
+        ("How many people died in the crash?", "One person, the pilot, died [1].", False),
+        ("Where did the plane crash?", "Near Mount Gambier [1].", False),  # other kinds are not checked
+    ],
+)
+def test_an_answer_gives_the_kind_of_thing_asked_for(question: str, text: str, refused: bool) -> None:
+    out = GivesWhatWasAsked().run(Draft(text, question, [CRASH])).text
+    assert (out == REFUSAL) is refused
