@@ -93,7 +93,6 @@ class LlamaWorker:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         cfg = json.dumps({"model_path": str(c.model_path), "n_ctx": c.n_ctx, "n_threads": c.n_threads})
-        env = os.environ | {"OMP_WAIT_POLICY": "PASSIVE"}
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, str(CHILD_SCRIPT), cfg, str(req_r), str(resp_w)],
@@ -101,7 +100,6 @@ class LlamaWorker:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                env=env,
                 start_new_session=True,  # a Ctrl-C in the terminal reaches the app, which stops the child itself
             )
         finally:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from rag.embedding import get_embedder
+from rag.embedding import Embedder, get_embedder
 from rag.text.markers import find_markers, strip_markers
 from rag.text.sentences import split_answer, split_sentences
 from rag.text.terms import tokenize
@@ -67,12 +68,18 @@ def support(
         best = max(range(len(pairs)), key=lambda i: overlap[i])
         if overlap[best] >= min_overlap:
             return pairs[best]
-        vectors = get_embedder().embed([body, *(st.text for st, _ in pairs)])
-        cosine = vectors[1:] @ vectors[0]
+        embedder = get_embedder()
+        cosine = _vectors(embedder, tuple(st.text for st, _ in pairs)) @ embedder.embed([body])[0]
         best = int(np.argmax(cosine))
         if float(cosine[best]) >= min_cosine:
             return pairs[best]
     return None
+
+
+@lru_cache(maxsize=16)
+def _vectors(embedder: Embedder, texts: tuple[str, ...]) -> np.ndarray:
+    """Embeddings of an answer's evidence statements, computed once for all the checks and sentences that ask."""
+    return embedder.embed(list(texts))
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]{3,}")
