@@ -74,11 +74,11 @@ def _shares(words: frozenset[str], other: frozenset[str]) -> int:
     return shared if shared >= max(2, 0.4 * min(len(words), len(other))) else 0
 
 
-def _clause(pred: Any, skip: Any = None) -> list[Any]:
+def _clause(pred: Any) -> list[Any]:
     """``pred`` and what depends on it, without coordinated clauses ("…, but he remembers …")."""
     out = [pred]
     for child in pred.children:
-        if child is not skip and child.dep_ not in _LEFT_OUT:
+        if child.dep_ not in _LEFT_OUT:
             out += list(child.subtree)
     return sorted(out, key=lambda t: t.i)
 
