@@ -1,4 +1,4 @@
-"""An answer gives the kind of thing asked for: a name when a name is asked, a number when "how many".
+"""An answer gives the kind of thing asked for: a name when a name is asked, a number for "how many", "how old".
 
 When the sources do not hold what is asked, a small model answers with what they do hold: "The name of the hunter
 … is the 55-year-old man [3]". Each sentence of that is supported, so the support checks pass it; only the kind
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rag.answering.checks import Draft
 
 _ASKS_NAME = re.compile(r"\bnames?\s+of\b|\bwhat\s+(?:is|was|are|were)\s+(?:his|her|its|their)\s+names?\b", re.I)
-_ASKS_NUMBER = re.compile(r"^\W*how\s+(?:many|much)\b", re.I)
+_ASKS_NUMBER = re.compile(r"^\W*(?:and\s+)?how\s+(?:many|much|old)\b", re.I)
 _NUMBER_WORDS = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"dozens?|hundreds?|thousands?|millions?|billions?|trillions?|half|quarter)\b",
