@@ -24,6 +24,7 @@ from datetime import date
 
 import numpy as np
 
+from rag.answering.questions import WHO_QUESTION
 from rag.config import EvidenceTuning
 from rag.embedding import get_embedder
 from rag.errors import InputError, RagError
@@ -74,7 +75,6 @@ SECOND_LOOK = {
 SOURCE_HEADER_TOKENS = 30  # a <source n=.. title=.. publisher=.. date=..> fence
 
 #: questions asking for a person, whose answer is a name (grounding checks for one too)
-WHO_QUESTION = re.compile(r"^\W*(?:who|whom|whose)\b", re.IGNORECASE)
 _SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{0,40}\|>")
 _SOURCE_TAG = re.compile(r"<(\s*/?\s*source\b)", re.IGNORECASE)
 _REFUSAL_RE = re.compile(
@@ -378,7 +378,6 @@ def _request(
 __all__ = [
     "REFUSAL",
     "SYSTEM_PROMPT",
-    "WHO_QUESTION",
     "build_request",
     "format_source",
     "human_date",

@@ -15,7 +15,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rag.answering.evidence import WHO_QUESTION, human_date
+from rag.answering.evidence import human_date
+from rag.answering.questions import QUANTITY_QUESTION, WHEN_QUESTION, WHO_QUESTION, YES_NO_QUESTION
 from rag.config import CheckTuning
 from rag.text.markers import find_markers, format_marker, strip_markers
 from rag.text.sentences import split_answer
@@ -30,21 +31,11 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate([*_WORDS.split(), "seventeen", "eighteen", "nineteen", "twenty"])}
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
-_QUANTITY_QUESTION = re.compile(r"^\W*how\s+(many|much|old)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_WHEN_QUESTION = re.compile(
-    r"^\W*(?:when\b|(?:on|in)\s+(?:what|which)\s+(?:date|day|month|year)|what\s+(?:date|day|month|year)\b)",
-    re.IGNORECASE,
-)
 _MONTH_OR_YEAR = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?=\W|$)|\b(?:19|20)\d\d\b", re.IGNORECASE
 )
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
-_YES_NO_QUESTION = re.compile(
-    r"^\W*(?:is|are|am|was|were|do|does|did|has|have|had|can|could|will|would|shall|should|may|might|must)"
-    r"(?:n[’']?t)?\b",
-    re.IGNORECASE,
-)
 _WHO_IS_NAME = re.compile(r"^\W*(?i:who\s*(?:is|are|was|were|’s|'s)\s+)[A-Z]")  # "Who is Aleinik?" asks for a role
 _WORD = re.compile(r"[\w’'-]+")
 _CLAUSE = re.compile(r"\s+(?:who|whom|that|which|when|where|in|at|on|during|since|according)\b")  # ends an office
@@ -135,7 +126,7 @@ def ground(text: str, question: str, sources: Sequence[Evidence], tuning: CheckT
             kept.append(_cite(body, cited))
         if kept:
             lines.append(" ".join(kept))
-    if _QUANTITY_QUESTION.match(question) and not grounded_number:
+    if QUANTITY_QUESTION.match(question) and not grounded_number:
         return ""
     return _dated("\n".join(lines), question, sources)
 
@@ -147,7 +138,7 @@ def _dated(text: str, question: str, sources: Sequence[Evidence]) -> str:
     headline, and "when" with "on Thursday": the article's own date is the
     checkable answer the reader is missing.
     """
-    if not text or not _WHEN_QUESTION.match(question) or _MONTH_OR_YEAR.search(text):
+    if not text or not WHEN_QUESTION.match(question) or _MONTH_OR_YEAR.search(text):
         return text
     cited = find_markers(text)
     dated = [s for s in sources if s.date and s.n in cited]
@@ -176,7 +167,7 @@ def shortfall(text: str, question: str, sources: Sequence[Evidence] = ()) -> str
     body_terms = tokenize([body])[0]
     novel = novel_terms(body_terms, set(tokenize([question])[0]))
     novel += _numbers(body) - _numbers(question)  # the tokenizer drops one-digit numbers
-    if not novel and not _YES_NO_QUESTION.match(question):
+    if not novel and not YES_NO_QUESTION.match(question):
         return "echo"
     if WHO_QUESTION.match(question) and not _WHO_IS_NAME.match(question) and not _names(body, question):
         return "no name"

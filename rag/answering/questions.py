@@ -1,4 +1,4 @@
-"""Question analysis: the parts of a question that asks two things, so each part gets its own retrieval.
+"""Question analysis: what kind of thing a question asks for, and the parts of one that asks two things.
 
 "Who did Lavrov meet in Minsk and what did they sign?" mixes two searches: one
 retrieval ranks passages for the blend of both and often finds only one article.
@@ -17,6 +17,22 @@ _SPLIT = re.compile(
     re.IGNORECASE,
 )
 MIN_PART_WORDS = 3
+
+# What kind of thing a question asks for; the evidence builder and the checks read these, nothing else defines them.
+WHO_QUESTION = re.compile(r"^\W*(?:who|whom|whose)\b", re.IGNORECASE)
+YES_NO_QUESTION = re.compile(
+    r"^\W*(?:is|are|am|was|were|do|does|did|has|have|had|can|could|will|would|shall|should|may|might|must)"
+    r"(?:n[’']?t)?\b",
+    re.IGNORECASE,
+)
+QUANTITY_QUESTION = re.compile(r"^\W*(?:and\s+)?how\s+(?:many|much|old)\b", re.IGNORECASE)
+WHEN_QUESTION = re.compile(
+    r"^\W*(?:when\b|(?:on|in)\s+(?:what|which)\s+(?:date|day|month|year)|what\s+(?:date|day|month|year)\b)",
+    re.IGNORECASE,
+)
+NAME_QUESTION = re.compile(
+    r"\bnames?\s+of\b|\bwhat\s+(?:is|was|are|were)\s+(?:his|her|its|their)\s+names?\b", re.IGNORECASE
+)
 
 
 def question_parts(question: str) -> list[str]:

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from rag.answering.checks.support import (
     YES_NO,
-    YES_NO_QUESTION,
     names,
     sentences,
     statements,
     support,
     with_marker,
 )
+from rag.answering.questions import YES_NO_QUESTION
 from rag.config import CheckTuning
 from rag.speakers import REPORTING, nlp
 from rag.text.markers import find_markers, strip_markers

@@ -25,7 +25,6 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from rag.answering.checks.support import (
     YES_NO,
-    YES_NO_QUESTION,
     negated,
     sentences,
     statements,
@@ -33,6 +32,7 @@ from rag.answering.checks.support import (
     support,
     with_marker,
 )
+from rag.answering.questions import YES_NO_QUESTION
 from rag.config import CheckTuning
 from rag.embedding import get_embedder
 from rag.speakers import DENYING, nlp

@@ -22,11 +22,8 @@ _NEGATION = re.compile(
 )
 
 
-#: a bare "Yes,"/"No." opening an answer, and a question that asks for one
+#: a bare "Yes,"/"No." opening an answer
 YES_NO = re.compile(r"^\s*(?:yes|no)\b[,.!;:]?\s*", re.IGNORECASE)
-YES_NO_QUESTION = re.compile(
-    r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE
-)
 
 
 def negated(text: str) -> bool:

@@ -326,9 +326,6 @@ def test_an_invented_item_of_a_list_is_cut_and_the_rest_stands() -> None:
     [
         ("What is the name of the pilot killed near Mount Gambier?", "The pilot was a 54-year-old man [1].", True),
         ("What is the name of the service that flew the plane?", "The Royal Flying Doctor Service [1].", False),
-        ("How many people died in the crash?", "The crash near Mount Gambier killed the pilot [1].", True),
-        ("How many people died in the crash?", "One person, the pilot, died [1].", False),
-        ("And how old was the pilot?", "The pilot flew for the Royal Flying Doctor Service [1].", True),
         ("Where did the plane crash?", "Near Mount Gambier [1].", False),  # other kinds are not checked
     ],
 )
