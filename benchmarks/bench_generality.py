@@ -1,6 +1,9 @@
 """Answer quality where it was not tuned: the dev and frozen test splits of the seed questions, and a second corpus.
 
-    python benchmarks/bench_generality.py --backends extractive,local [--sets dev,test,second] [--out DIR]
+    python benchmarks/bench_generality.py --backends extractive,local,openai [--sets dev,test,second] [--out DIR]
+
+``openai`` without ``--set openai_base_url=…`` starts llama.cpp's OpenAI-compatible server with the same GGUF on a
+free 127.0.0.1 port (as ``bench_answer.py`` does) and stops it at the end.
 
 The seed sets run against an index of ``seeds/``; the second corpus (20 real news pages the answer code was never
 tuned on, ``eval/second-corpus/``) is decompressed and indexed into a folder of its own. Every figure the issue asks
@@ -26,10 +29,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_answer import start_llama_server  # noqa: E402
 from benchmarks.machine import cpu_model  # noqa: E402
 from rag import config, evaluation, retrieval  # noqa: E402
 from rag.indexing import Indexer  # noqa: E402
 from rag.llm import clear_backends  # noqa: E402
+from rag.llm.local import prepare  # noqa: E402
 
 SETS = {
     "dev": ROOT / "data" / "questions-dev.jsonl",
@@ -100,6 +105,11 @@ def main() -> None:
     )
     args = ap.parse_args()
     overrides = dict(kv.split("=", 1) for kv in args.set)
+    server = None
+    if "openai" in args.backends.split(",") and "openai_base_url" not in overrides:
+        # the same GGUF behind llama.cpp's OpenAI-compatible server on 127.0.0.1, stopped at the end
+        server, url = start_llama_server(prepare())
+        overrides |= {"openai_base_url": url, "openai_model": "local"}
     cpu = cpu_model()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
     out: dict[str, Any] = {
@@ -123,6 +133,9 @@ def main() -> None:
             print(name, backend, json.dumps(row), flush=True)
             report.save(args.out / f"generality-{name}-{backend}{args.tag}-report.json")
     (args.out / f"generality{args.tag}.json").write_text(json.dumps(out, indent=2))
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
