@@ -124,6 +124,20 @@ class CheckTuning(BaseModel):
         description="Failing that, the sentence-embedding cosine at which a statement counts as what a paraphrase "
         'rests on ("negotiating secretly" for "undercover talks"); high, because a wrong match rewrites the answer.',
     )
+    claimant_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="For a yes/no answer, a statement with a speaker is the claim's source when its BM25 score for "
+        "the question reaches this share of the best statement's (one that only reports the claim names nobody).",
+    )
+    denial_overlap: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="A negated clause is about what a yes/no question asks when they share two content words and "
+        "this share of the shorter's.",
+    )
 
 
 class Settings(BaseSettings):

@@ -31,11 +31,9 @@ from rag.types import Evidence, Statement
 if TYPE_CHECKING:
     from rag.answering.checks import Draft
 
-#: the answer's own framing, which the claimant's name replaces
 #: verbs whose subject owns what follows: reporting ones and those of wanting and thinking
 _STANCE = REPORTING | frozenset("want hope think expect consider fear feel wish see".split())
-#: a speaker's statement is whose claim a yes/no question asks about when it scores this share of the best statement
-CLAIMANT_SHARE = 0.5
+#: the answer's own framing, which the claimant's name replaces
 _SOURCES_SAY = re.compile(r"^\s*according to (?:the )?sources?\s*,?\s*", re.IGNORECASE)
 
 
@@ -97,8 +95,8 @@ class NameTheClaimant:
 
         Ranked by BM25 over the evidence's statements, so that the claim's own rare words ("debunked", "mislead")
         count and the topic's names, in every statement, do not. A speaker's statement wins when it scores at least
-        :data:`CLAIMANT_SHARE` of the best statement: a sentence that only reports the claim ("X was accused of …")
-        names nobody.
+        ``claimant_share`` (:class:`rag.config.CheckTuning`) of the best statement: a sentence that only reports the
+        claim ("X was accused of …") names nobody.
         """
         pairs = [(st, e) for e in evidence for st in statements(e)]
         if not pairs:
@@ -108,7 +106,7 @@ class NameTheClaimant:
         if not spoken or scores.max() <= 0:
             return None
         best = max(spoken, key=lambda i: scores[i])
-        return pairs[best] if scores[best] >= CLAIMANT_SHARE * scores.max() else None
+        return pairs[best] if scores[best] >= self.tuning.claimant_share * scores.max() else None
 
 
 def _restates(body: str, question: str, min_overlap: float) -> bool:

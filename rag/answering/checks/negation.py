@@ -68,10 +68,10 @@ def _content(tokens: Sequence[Any]) -> frozenset[str]:
     return _terms(" ".join(t.text for t in tokens if t.dep_ != "neg"))
 
 
-def _shares(words: frozenset[str], other: frozenset[str]) -> int:
-    """How many words two texts share, when that is at least two and 40% of the shorter; else 0."""
+def _shares(words: frozenset[str], other: frozenset[str], share: float) -> int:
+    """How many words two texts share, when that is at least two and ``share`` of the shorter's; else 0."""
     shared = len(words & other)
-    return shared if shared >= max(2, 0.4 * min(len(words), len(other))) else 0
+    return shared if shared >= max(2, share * min(len(words), len(other))) else 0
 
 
 def _clause(pred: Any) -> list[Any]:
@@ -147,11 +147,7 @@ class KeepDenials:
             found = None if negated(sentence) else support(sentence, draft.evidence, *self._thresholds)
             if found is not None and _contradicts(sentence, found[0].text):
                 out.append(with_marker(sentence, _quote(*found)))
-            elif (
-                denial is not None
-                and not negated(sentence)
-                and ((found is not None and found[0] == denial[0]) or _shares(_terms(sentence), denial[2]))
-            ):
+            elif denial is not None and not negated(sentence) and self._asserts(sentence, found, denial):
                 out.append(with_marker(sentence, _quote(denial[0], denial[1])))  # it asserts what is denied
             else:
                 out.append(sentence)
@@ -167,6 +163,16 @@ class KeepDenials:
         text = " ".join(dict.fromkeys(out))  # one quotation stands for every sentence it replaced
         return draft.noted(text, f"{self.name}: the answer asserted what a source negates; quoted it")
 
+    def _asserts(
+        self,
+        sentence: str,
+        found: tuple[Statement, Evidence] | None,
+        denial: tuple[Statement, Evidence, frozenset[str]],
+    ) -> bool:
+        """Whether ``sentence`` rests on the denial's statement or says what its clause denies."""
+        on_it = found is not None and found[0] == denial[0]
+        return on_it or bool(_shares(_terms(sentence), denial[2], self.tuning.denial_overlap))
+
     @property
     def _thresholds(self) -> tuple[float, float]:
         return self.tuning.min_overlap, self.tuning.min_cosine
@@ -177,7 +183,7 @@ class KeepDenials:
             return None
         asked = _terms(draft.question)
         found = [
-            (_shares(_terms(n.clause), asked), st, e, n.clause)
+            (_shares(_terms(n.clause), asked, self.tuning.denial_overlap), st, e, n.clause)
             for e in draft.evidence
             for st in statements(e)
             if negated(st.text)
