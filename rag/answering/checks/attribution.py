@@ -55,6 +55,7 @@ class NameTheClaimant:
 
     def run(self, draft: Draft) -> Draft:
         yes_no = bool(YES_NO_QUESTION.match(draft.question))
+        claimed = self._claimed(draft.question, draft.evidence) if yes_no else None  # one per question, not sentence
         out: list[str] = []
         changed: list[str] = []
         for sentence in sentences(draft.text):
@@ -62,7 +63,7 @@ class NameTheClaimant:
             # "Yes [1]." holds no words of its own: for a yes/no question the question says what it rests on
             probe = f"{sentence} {draft.question}" if yes_no else sentence
             restates = yes_no and _restates(body, draft.question, self.tuning.min_overlap)
-            found = (self._claimed(draft.question, draft.evidence) if restates else None) or support(
+            found = (claimed if restates else None) or support(
                 probe, draft.evidence, self.tuning.min_overlap, self.tuning.min_cosine
             )
             if found is None:
