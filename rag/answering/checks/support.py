@@ -91,7 +91,7 @@ def names(person: str, text: str) -> bool:
     """Whether ``text`` mentions ``person``: a word of a name ("Lavrov" for "Sergey Lavrov"), or for a speaker
     described rather than named ("China's ambassador to Britain") a word of the description ("ambassador"): "China"
     or "Britain" in an answer is no mention of him."""
-    described = {w.lower()[:5] for w in _NAME_WORD.findall(person) if w.islower() and w not in STOP_WORDS}
+    described = stems(" ".join(w for w in _NAME_WORD.findall(person) if w.islower() and w not in STOP_WORDS))
     return bool((described or stems(person)) & stems(text))
 
 
