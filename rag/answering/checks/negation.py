@@ -147,7 +147,7 @@ class KeepDenials:
             found = None if negated(sentence) else support(sentence, draft.evidence, *self._thresholds)
             if found is not None and _contradicts(sentence, found[0].text):
                 out.append(with_marker(sentence, _quote(*found)))
-            elif denial is not None and not negated(sentence) and self._asserts(sentence, found, denial):
+            elif denial is not None and self._asserts(sentence, found, denial):  # (a denial means no sentence negates)
                 out.append(with_marker(sentence, _quote(denial[0], denial[1])))  # it asserts what is denied
             else:
                 out.append(sentence)
