@@ -19,15 +19,17 @@ _SPLIT = re.compile(
 MIN_PART_WORDS = 3
 
 # What kind of thing a question asks for; the evidence builder and the checks read these, nothing else defines them.
-WHO_QUESTION = re.compile(r"^\W*(?:who|whom|whose)\b", re.IGNORECASE)
+# A follow-up often opens with a connective ("And when did he eat it?", "So is it legal?"): the kind follows it.
+_OPENING = r"^\W*(?:(?:and|but|so|then|also|well|ok|okay)\b[\s,]*)?"
+WHO_QUESTION = re.compile(_OPENING + r"(?:who|whom|whose)\b", re.IGNORECASE)
 YES_NO_QUESTION = re.compile(
-    r"^\W*(?:is|are|am|was|were|do|does|did|has|have|had|can|could|will|would|shall|should|may|might|must)"
+    _OPENING + r"(?:is|are|am|was|were|do|does|did|has|have|had|can|could|will|would|shall|should|may|might|must)"
     r"(?:n[’']?t)?\b",
     re.IGNORECASE,
 )
-QUANTITY_QUESTION = re.compile(r"^\W*(?:and\s+)?how\s+(?:many|much|old)\b", re.IGNORECASE)
+QUANTITY_QUESTION = re.compile(_OPENING + r"how\s+(?:many|much|old)\b", re.IGNORECASE)
 WHEN_QUESTION = re.compile(
-    r"^\W*(?:when\b|(?:on|in)\s+(?:what|which)\s+(?:date|day|month|year)|what\s+(?:date|day|month|year)\b)",
+    _OPENING + r"(?:when\b|(?:on|in)\s+(?:what|which)\s+(?:date|day|month|year)|what\s+(?:date|day|month|year)\b)",
     re.IGNORECASE,
 )
 NAME_QUESTION = re.compile(

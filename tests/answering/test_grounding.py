@@ -82,24 +82,21 @@ def test_the_source_header_date_counts_as_evidence() -> None:
     assert out == "RT reported it on 19 January 2023 [2]."
 
 
+def test_a_when_answer_is_not_given_the_report_date() -> None:
+    """The article's date is when it was reported, not when it happened: the answer is left as the model gave it."""
+    undated = "Russia and Belarus signed a memorandum on biological security [2]."
+    assert ground(undated, "When did they sign the memorandum?", SOURCES) == undated
+
+
 @pytest.mark.parametrize(
-    "question",
-    ["When did they sign the memorandum?", "In which month and year was the memorandum signed?", "On what date?"],
+    ("answer", "question", "kept"),
+    [
+        ("He met Lavrov on 19 January [1].", "How old is he?", False),
+        ("Lukashenko said the two presidents met ten times [3].", "And how many times did they meet?", True),
+    ],
 )
-def test_a_when_answer_without_month_or_year_gets_the_cited_sources_date(question: str) -> None:
-    out = ground("Russia and Belarus signed a memorandum on biological security [2].", question, SOURCES)
-    assert out == (
-        "Russia and Belarus signed a memorandum on biological security [2]. RT reported this on 19 January 2023 [2]."
-    )
-
-
-def test_a_dated_or_undated_answer_or_another_question_gets_no_report_date() -> None:
-    dated = "Lavrov will come to Minsk on 19 January [1]."
-    assert ground(dated, "When will Lavrov come to Minsk?", SOURCES) == dated
-    undated_source = "Lukashenko said the two presidents met ten times [3]."
-    assert ground(undated_source, "When did Lukashenko say so?", SOURCES) == undated_source
-    other = "Russia and Belarus signed a memorandum on biological security [2]."
-    assert ground(other, "What did they sign?", SOURCES) == other
+def test_a_date_is_no_answer_to_how_many_or_how_old(answer: str, question: str, kept: bool) -> None:
+    assert (ground(answer, question, SOURCES) != "") is kept
 
 
 def test_only_the_ungrounded_sentence_goes() -> None:
