@@ -42,10 +42,20 @@ def _listed(entity: Any) -> bool:
     return root.dep_ == "conj" or any(c.dep_ == "conj" for c in root.children)
 
 
-def _without(sentence: str, name: str) -> str:
-    """``sentence`` with ``name`` cut out of its list, with its comma or "and"; unchanged when that cannot be done."""
-    n = re.escape(name)
-    for pattern in (rf",?\s+(?:and|or)\s+{n}\b", rf",\s+{n}\b", rf"\b{n},\s+", rf"\b{n}\s+(?:and|or)\s+"):
+def _without(sentence: str, entity: Any) -> str:
+    """``sentence`` with ``entity`` cut out of its list, with its comma or "and"; unchanged when that cannot be done.
+
+    Cutting the last item of a longer list moves its "and" to the new last item: "Finland and Sweden", not
+    "Finland, Sweden".
+    """
+    n = re.escape(entity.text)
+    m = re.search(rf",?\s+(and|or)\s+{n}\b", sentence)
+    if m:
+        head = sentence[: m.start()]
+        if len(entity.root.conjuncts) >= 2 and ", " in head:
+            head = f" {m.group(1)} ".join(head.rsplit(", ", 1))
+        return head + sentence[m.end() :]
+    for pattern in (rf",\s+{n}\b", rf"\b{n},\s+", rf"\b{n}\s+(?:and|or)\s+"):
         cut = re.sub(pattern, "", sentence, count=1)
         if cut != sentence:
             return cut
@@ -71,7 +81,7 @@ class NoInventedEntities:
                 continue
             cut = sentence
             for entity in invented:
-                cut = _without(cut, entity.text) if _listed(entity) else cut
+                cut = _without(cut, entity) if _listed(entity) else cut
             if cut != sentence and not _invented(cut, known):
                 kept.append(cut)
                 notes.append(f"cut {', '.join(e.text for e in invented)} from a list")
