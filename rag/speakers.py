@@ -114,10 +114,15 @@ def _role_words(tokens: Any) -> set[str]:
 
 
 def _roles_near(ent: Any) -> set[str]:
-    """Role words just before a name ("Belarusian President …") or in its apposition ("…, the minister,")."""
-    doc = ent.doc
-    roles = _role_words(doc[max(ent.start - 4, ent.sent.start) : ent.start])
-    for t in ent.root.children:
+    """Role words of a name's own phrase ("Belarusian President …", "Russia's top diplomat, …") or apposition.
+
+    Only words the parse joins to the name count: "The group said on Twitter" gives Twitter no role.
+    """
+    doc, root = ent.doc, ent.root
+    roles = _role_words(doc[max(ent.start - 4, ent.sent.start, root.left_edge.i) : ent.start])
+    if root.dep_ == "appos":  # "the foreign minister, Sergey Lavrov,"
+        roles |= _role_words(t for t in root.head.subtree if t.i < root.head.i or t.i == root.head.i)
+    for t in root.children:
         if t.dep_ == "appos":
             roles |= _role_words(t.subtree)
     return roles - _role_words(ent)
@@ -134,8 +139,9 @@ def _speaker(phrase_tokens: list[Any], people: _People) -> str | None:
     words = [t for t in span if not t.is_punct]
     if len(words) == 1 and words[0].lower_ in PRONOUNS | NOT_SPEAKERS:
         return people.last() if words[0].lower_ in ("he", "she", "him", "her") else None
-    # one person's role ("the Russian foreign minister", "the President"), not a group's ("the Democrats")
-    if head.tag_ in ("NN", "NNP") and not any(e.label_ == "ORG" for e in span.ents):
+    # one person's role ("the Russian foreign minister", "the President"), not a group's ("the Democrats") nor a
+    # place's ("China said …" is not China's ambassador)
+    if head.tag_ in ("NN", "NNP") and not any(e.label_ == "ORG" or e.start <= head.i < e.end for e in span.ents):
         roles = _role_words(span)
         named = people.with_role(roles) if head.lemma_.lower()[:6] in roles else None
         if named:

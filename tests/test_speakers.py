@@ -23,7 +23,11 @@ ARTICLE = (
     "The label says it never blocked her. "
     "She said she was hurt. "
     "“One more year is over. We have approximately the same results. We will stand our ground,” "
-    "Belarusian President Aleksandr Lukashenko said."
+    "Belarusian President Aleksandr Lukashenko said. "
+    "The coalition wrote to Mayor Hill that the offer was too low. "
+    "Later, the coalition added that talks had not resumed. "
+    "China's ambassador to Britain, Liu Wen, accused London of meddling. "
+    "China said it was committed to the agreement."
 )
 
 
@@ -52,6 +56,9 @@ def found() -> dict[str, Attribution]:
         ),  # the participle's speaker is its clause's subject
         ("The Democrats are alleging that the call was irregular.", "Democrats", False),  # a group, not a person
         ("She said she was hurt.", "Taylor Swift", False),  # the last person who spoke, not "the label"
+        # the one spoken to takes no role from the group that spoke: "the coalition" is not Hill
+        ("Later, the coalition added that talks had not resumed.", "the coalition", True),
+        ("China said it was committed to the agreement.", "China", False),  # a country, not its ambassador
     ],
 )
 def test_speakers_are_resolved_to_the_person_named_earlier(
