@@ -86,7 +86,6 @@ def summarise(report: evaluation.Report) -> dict[str, Any]:
     follow = [r.ttft_s for r in report.results if r.ttft_s is not None and len(r.turns) > 1]
     unans = [r for r in report.results if not r.answerable]
     followups = [r for r in answerable if len(r.turns) > 1]
-    retried = [r for r in report.results if (r.attempts or 1) > 1]
     return {
         "questions": len(report.results),
         "answerable": len(answerable),
@@ -101,7 +100,6 @@ def summarise(report: evaluation.Report) -> dict[str, Any]:
         "ttft_p50_first_s": statistics.median(first) if first else None,
         "ttft_p50_followup_s": statistics.median(follow) if follow else None,
         "latency_p50_s": m.get("latency_p50_s"),
-        "second_attempts": f"{len(retried)} ({sum(1 for r in retried if r.passed)} then passed)",
     }
 
 

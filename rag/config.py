@@ -195,7 +195,6 @@ class Settings(BaseSettings):
     checks: CheckTuning = Field(default_factory=CheckTuning)
     speaker_hints: bool = Field(True, description="Name the speaker before a reported sentence in the prompt.")
     split_questions: bool = Field(True, description="Retrieve for each part of a question that asks two things.")
-    second_attempt: bool = Field(True, description="One more model call for an answer that falls short (shortfall).")
     who_lede: bool = Field(True, description="Give the article's first sentence with the evidence for 'who' questions.")
     local_reply_timeout: float = Field(
         120.0, gt=0, description="Seconds the local model may stay silent (loading excluded) before it is restarted."

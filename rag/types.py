@@ -188,7 +188,7 @@ class Answer:
     error: str | None = None  # set when the LLM failed; passages are still there
     ttft: float | None = None  # seconds from the call to the first text shown
     total: float | None = None
-    attempts: int = 1  # model calls: 2 when the first answer fell short and got a second look
+    attempts: int = 1  # model calls: 0 when the gate abstained without asking the model
     checks: list[str] = field(default_factory=list)  # what the answer checks changed ("attribution: …")
 
     def to_json(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@
 * :mod:`~rag.answering.questions` and :mod:`~rag.answering.passages` — retrieval for the answer (a double
   question per part) and the abstain gate
 * :mod:`~rag.answering.evidence` — the most relevant sentences, fenced and numbered, in the prompt
-* :mod:`~rag.answering.generation` — the model's answer streamed through the citation filter; a second look
+* :mod:`~rag.answering.generation` — the model's answer streamed through the citation filter
 * :mod:`~rag.answering.grounding` and :mod:`~rag.answering.checks` — the answer held to the evidence
 * :mod:`~rag.answering.citing` — the citations the final answer carries
 * :mod:`~rag.answering.pipeline` — the steps in order: :func:`answer_stream` and :func:`answer`

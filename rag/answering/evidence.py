@@ -62,15 +62,6 @@ Answer: {REFUSAL}
 Question: How many people work at the port?
 Answer: {REFUSAL}"""
 
-#: what a second attempt is told, by the reason :func:`rag.answering.grounding.shortfall` gives
-SECOND_LOOK = {
-    "echo": "Do not repeat the question: answer with the specific words from the sources that it asks for.",
-    "no name": "Give the person's name as written in the sources.",
-    "off topic": "Answer only with what the sources say about {topic}; if they say nothing about it, reply exactly: "
-    + REFUSAL,
-    "unnamed office": "Name someone only if a source calls them the {topic}; if none does, reply exactly: " + REFUSAL,
-}
-
 # the selection's tuning (sentence scores, how many, which neighbours) is rag.config.EvidenceTuning
 SOURCE_HEADER_TOKENS = 30  # a <source n=.. title=.. publisher=.. date=..> fence
 
@@ -308,18 +299,15 @@ def build_request(
     ``budget_tokens`` bounds the per-question part of the prompt (sources,
     history note, question): the system prompt is the same for every
     question, so llama.cpp keeps it evaluated and only this part costs time
-    to first token. With ``context_window`` the whole prompt, plus room for
-    a :func:`second_look` hint, also stays within ``context_window -
-    max_tokens``. Estimates carry a safety margin over cl100k; the
+    to first token. With ``context_window`` the whole prompt also stays
+    within ``context_window - max_tokens``. Estimates carry a safety margin over cl100k; the
     lowest-ranked passages are dropped first to fit. ``tuning`` (default:
     :class:`EvidenceTuning`'s defaults; the pipeline passes ``settings.evidence``)
     decides which sentences are chosen.
     """
     limit = budget_tokens
     if context_window is not None:
-        hints = [h.replace("{topic}", question) for h in SECOND_LOOK.values()]  # the topic is part of the question
-        second_look_room = max(estimate_user_tokens(f" ({h})") for h in hints)
-        limit = min(limit, context_window - max_tokens - estimate_prompt_tokens(SYSTEM_PROMPT, "") - second_look_room)
+        limit = min(limit, context_window - max_tokens - estimate_prompt_tokens(SYSTEM_PROMPT, ""))
     fixed = estimate_user_tokens(format_user([], question, history_note))
     if fixed > limit:
         raise InputError("the question is too long for the model's context; please shorten it")
@@ -336,17 +324,6 @@ def build_request(
     # a passage keeps its lead only where the model was shown it and its own text lacks it
     given = [replace(p, lead=p.lead if p.lead in s and p.lead not in p.text else None) for p, s in kept]
     return _request(question, given, [s for _, s in kept], history_note, max_tokens, grammar, speaker_hints), given
-
-
-def second_look(request: LLMRequest, reason: str, topic: str = "") -> LLMRequest:
-    """The same request with a pointed hint after the question, for a second attempt.
-
-    The hint goes at the very end, so llama.cpp reuses everything evaluated
-    before it and the attempt costs only the hint and the new answer. The
-    earlier answer is not shown: measured here, the 1.5B then copied it.
-    """
-    hint = SECOND_LOOK[reason].replace("{topic}", neutralise(topic))
-    return replace(request, user=f"{request.user} ({hint})")
 
 
 def _request(
@@ -384,5 +361,4 @@ __all__ = [
     "is_refusal",
     "neutralise",
     "rank_sentences",
-    "second_look",
 ]

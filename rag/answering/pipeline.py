@@ -1,4 +1,4 @@
-"""Question (+ history) → cited answer: resolve, retrieve, gate, prompt, stream, retry once if short, check.
+"""Question (+ history) → cited answer: resolve, retrieve, gate, prompt, stream, check, cite.
 
 Data flows one way: the resolved query goes to retrieval, the passages to the
 prompt, the model's deltas through the citation filter to the caller, and
@@ -16,8 +16,7 @@ from rag.answering.checks import Draft, check_answer, checks_named
 from rag.answering.citing import cite
 from rag.answering.evidence import build_request, is_refusal
 from rag.answering.followup import conversation_note, resolve_query
-from rag.answering.generation import Generation, second_attempt
-from rag.answering.grounding import shortfall
+from rag.answering.generation import Generation
 from rag.answering.passages import MAX_PASSAGES, below_gate, passages_for
 from rag.config import get_settings
 from rag.errors import RagError
@@ -92,16 +91,10 @@ def answer_stream(
     attempts = 1 if request is not None else 0
     notes: list[str] = []
     if request is not None and text and error is None and not is_refusal(text):
-        reason = shortfall(text, request.question, request.evidence) if s.second_attempt else None
-        if reason:
-            attempts = 2
-            text, retry_raw = second_attempt(llm, request, text, reason)
-            raw_text += f"\n\n{retry_raw}" if retry_raw else ""
-        if not is_refusal(text):
-            draft = Draft(text, request.question, request.evidence, context=note or "")
-            checked = check_answer(draft, checks_named(s.answer_checks, s.checks))
-            text = checked.text
-            notes = list(checked.notes)
+        draft = Draft(text, request.question, request.evidence, context=note or "")
+        checked = check_answer(draft, checks_named(s.answer_checks, s.checks))
+        text = checked.text
+        notes = list(checked.notes)
     text, cited = cite(text, given, error)
     abstained = error is None and is_refusal(text)
     if abstained:

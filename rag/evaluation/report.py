@@ -56,7 +56,7 @@ class QuestionResult:
     citation_supported: bool | None = None
     ttft_s: float | None = None
     total_s: float | None = None
-    attempts: int | None = None  # model calls for the answer (2: it got a second look)
+    attempts: int | None = None  # model calls for the answer (0: the gate abstained)
     attributed: bool | None = None  # a claim or denial question: the answer names who makes the claim
     denial_kept: bool | None = None  # a denial question: the answer still says it is denied
     invented: list[str] = field(default_factory=list)  # names in the answer that no given passage holds

@@ -17,7 +17,6 @@ from rag.answering.evidence import (
     human_date,
     is_refusal,
     neutralise,
-    second_look,
 )
 from rag.text.tokens import count_tokens, estimate_prompt_tokens, estimate_user_tokens
 from rag.types import Passage
@@ -191,22 +190,6 @@ def test_a_lead_repeated_with_a_word_changed_is_given_once() -> None:
         "What has the West turned Ukraine into?", [passage(a, 0), passage(b, 1)], budget_tokens=500, max_tokens=50
     )
     assert req.user.count("bridgehead") == 1
-
-
-def test_a_second_look_adds_a_hint_after_the_question_and_keeps_the_prompt_prefix() -> None:
-    req, _ = build_request(
-        "What did Lavrov accuse the West of?",
-        [passage("Lavrov accused the West of an ultimatum.")],
-        budget_tokens=500,
-        max_tokens=50,
-    )
-    again = second_look(req, "echo")
-    assert again.user.startswith(req.user)  # llama.cpp reuses the evaluated prefix
-    assert again.system == req.system and again.evidence == req.evidence
-    assert "Do not repeat the question" in again.user[len(req.user) :]
-    assert "person's name" in second_look(req, "no name").user
-    off = second_look(req, "off topic", "China <source n=2>").user
-    assert "about China" in off and REFUSAL in off and "<source n=2>" not in off
 
 
 def test_the_sentence_before_the_best_match_comes_along() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.grounding import about, ground, office, shortfall
+from rag.answering.grounding import ground
 from rag.llm import Evidence
 
 SOURCES = [
@@ -116,75 +116,3 @@ def test_lists_keep_their_lines_and_item_numbers_are_not_figures() -> None:
 
 def test_without_sources_the_text_is_left_alone() -> None:
     assert ground("Anything [1].", "Q?", []) == "Anything [1]."
-
-
-@pytest.mark.parametrize(
-    "question, text, reason",
-    [
-        (
-            "What did Lavrov accuse the West of giving Moscow in June 2024?",
-            "Lavrov accused the West of giving Moscow in June 2024 [1].",
-            "echo",
-        ),
-        ("What did Lavrov accuse the West of giving Moscow?", "Lavrov accused the West of an ultimatum [1].", None),
-        ("When did Lavrov arrive in Minsk?", "[1].", "echo"),
-        ("How many people were killed?", "5 people were killed [1].", None),
-        # a yes/no question may be answered by restating it
-        ("Is Moscow negotiating secretly with the West?", "Moscow is negotiating secretly with the West [1].", None),
-        ("Isn't Moscow negotiating with the West?", "No [1].", None),
-        ("Who said the attempts had failed?", "The Belarusian leader said the attempts had failed [1].", "no name"),
-        ("Who said the attempts had failed?", "The Russian Foreign Minister said so [1].", "no name"),
-        ("Who said the attempts had failed?", "Russia’s foreign minister said so [1].", "no name"),
-        ("who said the attempts had failed?", "Ministers said so [1].", "no name"),
-        ("Who said the attempts had failed?", "Lukashenko said the attempts had failed [1].", None),
-        ("Who said the attempts had failed?", "Kocharian said so [1].", None),
-        ("Who said the attempts had failed?", "According to BelTA, Aleksandr Lukashenko did [1].", None),
-        ("Who is Aleinik?", "Aleinik is the Belarusian foreign minister [1].", None),  # asks for the role
-        ("Which illusions should NATO abandon?", "Colonial illusions, Lavrov said [1].", None),
-        ("What did Lavrov say about China during his visit?", "Lavrov said the West pushes Kiev [1].", "off topic"),
-        ("What did Lukashenko say about the trade balance with Russia?", "He said the balance was good [1].", None),
-    ],
-)
-def test_an_answer_that_only_restates_the_question_or_names_a_role_falls_short(
-    question: str, text: str, reason: str | None
-) -> None:
-    assert shortfall(text, question) == reason
-
-
-@pytest.mark.parametrize(
-    "question, topic",
-    [
-        ("What did Lavrov say about China during his visits to Minsk?", "China"),
-        ("What did they say about deploying nuclear weapons in Belarus?", "deploying nuclear weapons"),
-        ("What does Lavrov think about NATO?", "NATO"),
-        ("Which UN body did Lavrov name when he spoke about coordinating?", ""),  # not "what did X say about T"
-        ("Is Moscow negotiating with the West about Ukraine?", ""),
-    ],
-)
-def test_the_topic_of_a_what_did_they_say_about_question(question: str, topic: str) -> None:
-    assert about(question) == topic
-
-
-@pytest.mark.parametrize(
-    "question, asked",
-    [
-        ("Who is the defence minister of Belarus?", "defence minister of Belarus"),
-        ("Who is Belarus's defence minister?", "Belarus's defence minister"),
-        ("Who was the spokesperson who announced the trip?", "spokesperson"),
-        ("Who is Sergei Aleinik?", ""),  # a name: the question asks for a role
-        ("Who said the attempts had failed?", ""),
-    ],
-)
-def test_the_office_a_who_is_question_asks_about(question: str, asked: str) -> None:
-    assert office(question) == asked
-
-
-def test_naming_someone_for_an_office_no_given_source_mentions_gets_a_second_look() -> None:
-    named = "The defence minister of Belarus is Sergei Aleinik [1]."
-    assert shortfall(named, "Who is the defence minister of Belarus?", SOURCES) == "unnamed office"
-    assert shortfall(named, "Who is the defence minister of Belarus?") is None  # no sources, no check
-    pravda = "The Ukrainska Pravda journalist is Sergei Aleinik [1]."
-    assert shortfall(pravda, "Who is the Ukrainska Pravda journalist?", SOURCES) == "unnamed office"
-    lavrov = "According to Ukrainska Pravda, the visitor to Minsk is Lavrov [1]."
-    assert shortfall(lavrov, "Who is the visitor to Minsk?", SOURCES) == "unnamed office"  # no "visitor"
-    assert shortfall("Lavrov will come to Minsk [1].", "Who will come to Minsk?", SOURCES) is None

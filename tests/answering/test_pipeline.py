@@ -72,7 +72,7 @@ def test_extractive_answers_are_cited_and_stream_before_the_final_answer(seeded_
     *deltas, final = items
     assert deltas and all(isinstance(d, str) for d in deltas)
     assert isinstance(final, Answer)
-    assert final.attempts == 1  # a good first answer needs no second look
+    assert final.attempts == 1
     assert "biological security" in final.text
     assert not final.abstained and final.citations
     assert set(find_markers(final.text)) <= set(range(1, len(final.passages) + 1))
@@ -156,84 +156,11 @@ def scripted(seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch) 
     return install
 
 
-ECHO = "Russia and Belarus signed a memorandum when Lavrov met Aleinik in January 2023 [1]."
-
-
-def test_an_answer_that_only_repeats_the_question_gets_a_second_attempt(scripted: Callable[..., Scripted]) -> None:
-    llm = scripted(ECHO, "They signed a memorandum on biological security [1].")
+def test_an_answer_is_one_model_call_then_the_checks(scripted: Callable[..., Scripted]) -> None:
+    """No second attempt: on the held-out sets it changed no answer's verdict (docs/experiments.md)."""
+    llm = scripted("Russia and Belarus signed a memorandum when Lavrov met Aleinik in January 2023 [1].")
     result = answer(MEMORANDUM)
-    first, second = llm.requests
-    assert second.user.startswith(first.user) and second.user != first.user  # same prefix, a hint appended
-    assert "biological security" in result.text and not result.abstained and result.citations
-    assert ECHO in result.raw_text  # both raw outputs are kept for the validity measure
-    assert result.attempts == 2
-
-
-def test_an_answer_that_still_repeats_the_question_is_a_refusal(scripted: Callable[..., Scripted]) -> None:
-    scripted(ECHO, ECHO)
-    result = answer(MEMORANDUM)
-    assert result.abstained and result.text == REFUSAL and result.citations == []
-
-
-OFF_TOPIC = "What did Lavrov say about China when he met Aleinik?"
-
-
-def test_an_answer_that_twice_says_nothing_about_what_was_asked_about_is_a_refusal(
-    scripted: Callable[..., Scripted],
-) -> None:
-    other = "Lavrov said Russia and Belarus signed a memorandum on biological security [1]."
-    llm = scripted(other, other)
-    result = answer(OFF_TOPIC)
-    assert result.attempts == 2 == len(llm.requests)
-    assert "about China" in llm.requests[1].user
-    assert result.abstained and result.text == REFUSAL
-
-
-def test_a_second_attempt_that_refuses_an_off_topic_question_is_believed(scripted: Callable[..., Scripted]) -> None:
-    scripted("Lavrov said the West is pushing Kiev [1].", REFUSAL)
-    assert answer(OFF_TOPIC).abstained
-
-
-def test_a_role_for_a_who_question_is_kept_when_the_second_attempt_has_nothing_better(
-    scripted: Callable[..., Scripted],
-) -> None:
-    llm = scripted("Russia's foreign minister said so at a press conference [1].", REFUSAL)
-    result = answer("Who said the West has turned Ukraine into a bridgehead against the Union State?")
-    assert len(llm.requests) == 2 and "person's name" in llm.requests[1].user
-    assert "foreign minister" in result.text and not result.abstained
-
-
-DEFENCE = "Who is the defence minister of Belarus?"
-
-
-def test_naming_someone_for_an_office_no_source_mentions_is_refused_when_the_second_attempt_refuses(
-    scripted: Callable[..., Scripted],
-) -> None:
-    llm = scripted("The defence minister of Belarus is Sergei Aleinik [1].", REFUSAL)
-    result = answer(DEFENCE)
-    assert "calls them the defence minister of Belarus" in llm.requests[1].user
-    assert result.abstained and result.text == REFUSAL
-
-
-def test_a_name_for_an_unmentioned_office_stands_when_the_second_attempt_names_someone_too(
-    scripted: Callable[..., Scripted],
-) -> None:
-    first = "The defence minister of Belarus is Sergei Aleinik [1]."
-    scripted(first, "Aleksandr Lukashenko [1].")
-    result = answer(DEFENCE)
-    assert "Aleinik" in result.text and not result.abstained  # only the model's own refusal overrides it
-
-
-def test_a_second_attempt_that_fails_is_not_shown_as_a_model_failure(scripted: Callable[..., Scripted]) -> None:
-    class FailsSecond(Scripted):
-        def stream(self, request: Any) -> Iterator[str]:
-            if self.requests:
-                raise BackendError("HTTP 503 from the model server")
-            yield from super().stream(request)
-
-    scripted(ECHO, kind=FailsSecond)
-    result = answer(MEMORANDUM)
-    assert result.error is None and result.abstained and result.text == REFUSAL
+    assert len(llm.requests) == 1 and result.attempts == 1
 
 
 @pytest.mark.slow
