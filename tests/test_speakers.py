@@ -74,7 +74,17 @@ def test_a_plain_statement_has_no_speaker(found: dict[str, Attribution]) -> None
 
 def test_a_quotation_closed_with_odd_quote_marks_ends_at_its_attribution(found: dict[str, Attribution]) -> None:
     assert found["“It was an attempt to mislead voters,’’ Will Moy told the BBC."].speaker == "Will Moy"
-    assert "“It is inappropriate.”" not in found  # not handed to whoever speaks next
+    # a quotation straight after an attributed one is the same speaker going on, not whoever speaks next
+    assert found["“It is inappropriate.”"].speaker == "Will Moy"
+
+
+def test_a_whole_quotation_after_an_attributed_sentence_is_the_same_speaker_going_on() -> None:
+    text = (
+        "“It was a mistake,” the coach said. “We will learn from it.” The club's owner was not there. “Nobody told me.”"
+    )
+    found = {text[a.start : a.end].strip(): a.speaker for a in attribute(text)}
+    assert found["“We will learn from it.”"] == "the coach"
+    assert "“Nobody told me.”" not in found  # after a sentence with no speaker: nobody to go on
 
 
 def test_chunk_metadata_round_trips_with_offsets_relative_to_the_chunk() -> None:
@@ -82,3 +92,15 @@ def test_chunk_metadata_round_trips_with_offsets_relative_to_the_chunk() -> None
     back = from_metadata(to_metadata(rows, 20, 60))
     assert back == [Attribution(0, 20, "Sergey Lavrov", True), Attribution(30, 40, "Taliban")]
     assert from_metadata("not json") == [] and from_metadata(None) == []
+
+
+def test_a_role_used_before_the_article_names_its_holder_is_resolved_later_on() -> None:
+    text = (
+        "Europe has submitted to Washington, the Russian foreign minister said on Friday. "
+        "Russian Foreign Minister Sergey Lavrov spoke in Minsk. "
+        "His lawyer said the case was closed. "
+        "Peter Hill, the lawyer of Anna Berg, was not there."
+    )
+    found = {text[a.start : a.end].strip(): a.speaker for a in attribute(text)}
+    assert found["Europe has submitted to Washington, the Russian foreign minister said on Friday."] == "Sergey Lavrov"
+    assert found["His lawyer said the case was closed."] == "His lawyer"  # someone's lawyer: not resolved ahead
