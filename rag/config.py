@@ -188,7 +188,7 @@ class Settings(BaseSettings):
     )
     max_answer_tokens: int = Field(160, ge=16)
     answer_checks: str = Field(
-        "grounding,entities,kind,negation,attribution,relevance",
+        "negation,grounding,entities,kind,attribution,relevance",
         description="Checks run on every answer, in order (rag/answering/checks/); drop one to measure what it does.",
     )
     evidence: EvidenceTuning = Field(default_factory=EvidenceTuning)

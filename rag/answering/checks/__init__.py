@@ -63,11 +63,11 @@ class GroundCitations:
 
 def all_checks(tuning: CheckTuning | None = None) -> tuple[AnswerCheck, ...]:
     """Every check, in the default order, with the thresholds in ``tuning`` (default: CheckTuning's defaults)."""
-    return (
+    return (  # denials first: grounding would drop "Yes, <what a source denies>" and leave a refusal, not the denial
+        KeepDenials(tuning),
         GroundCitations(tuning),
         NoInventedEntities(),
         GivesWhatWasAsked(),
-        KeepDenials(tuning),
         NameTheClaimant(tuning),
         AddressesTheQuestion(),
     )
