@@ -7,15 +7,12 @@ evaluation and for the checks.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator
 
 from rag.llm import LLM
 from rag.text.markers import MarkerStreamFilter
 from rag.types import LLMRequest
-
-log = logging.getLogger(__name__)
 
 
 class Generation:

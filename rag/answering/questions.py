@@ -19,7 +19,7 @@ _SPLIT = re.compile(
 MIN_PART_WORDS = 3
 
 # What kind of thing a question asks for; the evidence builder and the checks read these, nothing else defines them.
-# A follow-up often opens with a connective ("And when did he eat it?", "So is it legal?"): the kind follows it.
+# A follow-up often opens with a connective ("And who signed it?", "So is it legal?"): the kind follows it.
 _OPENING = r"^\W*(?:(?:and|but|so|then|also|well|ok|okay)\b[\s,]*)?"
 WHO_QUESTION = re.compile(_OPENING + r"(?:who|whom|whose)\b", re.IGNORECASE)
 YES_NO_QUESTION = re.compile(
@@ -28,10 +28,6 @@ YES_NO_QUESTION = re.compile(
     re.IGNORECASE,
 )
 QUANTITY_QUESTION = re.compile(_OPENING + r"how\s+(?:many|much|old)\b", re.IGNORECASE)
-WHEN_QUESTION = re.compile(
-    _OPENING + r"(?:when\b|(?:on|in)\s+(?:what|which)\s+(?:date|day|month|year)|what\s+(?:date|day|month|year)\b)",
-    re.IGNORECASE,
-)
 NAME_QUESTION = re.compile(
     r"\bnames?\s+of\b|\bwhat\s+(?:is|was|are|were)\s+(?:his|her|its|their)\s+names?\b", re.IGNORECASE
 )
