@@ -84,6 +84,12 @@ class _People:
         self.count[full] = self.count.get(full, 0) + 1
         return full
 
+    def meet(self, span: Any) -> None:
+        """Mention every person ``span`` (a sentence or the whole article) names, with the roles next to each."""
+        for ent in span.ents:
+            if ent.label_ == "PERSON" and len(ent.text.split()) <= 4:
+                self.mention(_clean(ent.text), _roles_near(ent))
+
     def full(self, name: str) -> str:
         """ "Lavrov" → "Sergey Lavrov" when the article named him in full before."""
         last = name.split()[-1].lower()
@@ -123,7 +129,7 @@ def _roles_near(ent: Any) -> set[str]:
     doc, root = ent.doc, ent.root
     roles = _role_words(doc[max(ent.start - 4, ent.sent.start, root.left_edge.i) : ent.start])
     if root.dep_ == "appos":  # "the foreign minister, Sergey Lavrov,"
-        roles |= _role_words(t for t in root.head.subtree if t.i < root.head.i or t.i == root.head.i)
+        roles |= _role_words(t for t in root.head.subtree if t.i <= root.head.i)
     for t in root.children:
         if t.dep_ == "appos":
             roles |= _role_words(t.subtree)
@@ -177,9 +183,7 @@ def attribute(text: str) -> list[Attribution]:
     doc = nlp()(text)
     people = _People()
     article = _People()  # everyone the article names, with their roles: for a role it uses before the name
-    for ent in doc.ents:
-        if ent.label_ == "PERSON" and len(ent.text.split()) <= 4:
-            article.mention(_clean(ent.text), _roles_near(ent))
+    article.meet(doc)
     out: list[Attribution] = []
     quoted: list[Any] = []  # sentences of a quotation still open: its speaker comes where it closes
     depth = 0
@@ -208,9 +212,7 @@ def attribute(text: str) -> list[Attribution]:
                     if who:
                         found = (who, _negated(tok))
                         break
-        for ent in sent.ents:  # after the speaker: "he" in this sentence means someone named before it
-            if ent.label_ == "PERSON" and len(ent.text.split()) <= 4:
-                people.mention(_clean(ent.text), _roles_near(ent))
+        people.meet(sent)  # after the speaker: "he" in this sentence means someone named before it
         if found:
             who = people.full(found[0])
             if who in people.names:  # "he" and "she" go on about the last person who spoke, not "the company"
