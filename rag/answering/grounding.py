@@ -18,6 +18,7 @@ from functools import lru_cache
 from rag.answering.evidence import human_date
 from rag.answering.questions import QUANTITY_QUESTION
 from rag.config import CheckTuning
+from rag.ingest.dates import MONTH_PATTERN
 from rag.text.markers import find_markers, format_marker, strip_markers
 from rag.text.sentences import split_answer
 from rag.text.terms import tokenize
@@ -32,7 +33,7 @@ _WORDS = "zero one two three four five six seven eight nine ten eleven twelve th
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate([*_WORDS.split(), "seventeen", "eighteen", "nineteen", "twenty"])}
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH = rf"(?:{MONTH_PATTERN})\.?"
 #: numbers that place something in the calendar ("19 January", "Nov. 3, 2019", "in 2018"), not a count or an amount
 _CALENDAR = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
