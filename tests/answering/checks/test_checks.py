@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.checks import Draft, check_answer, checks_named
+from rag.answering.checks import DEFAULT_CHECKS, Draft, check_answer, checks_named
 from rag.answering.checks.attribution import NameTheClaimant
 from rag.answering.checks.entities import NoInventedEntities
 from rag.answering.checks.kind import GivesWhatWasAsked
 from rag.answering.checks.negation import KeepDenials
 from rag.answering.checks.relevance import AddressesTheQuestion
+from rag.config import Settings
 from rag.types import REFUSAL, Evidence, Statement
 
 CLAIM = Evidence(
@@ -354,3 +355,8 @@ def test_a_yes_to_what_a_source_denies_becomes_the_denial_even_where_grounding_w
     out = check_answer(Draft(text, "Is Russia holding undercover talks with the West?", [DENIAL]), checks_named(order))
     assert ("not conducting any undercover negotiations" in out.text) is denial_shown
     assert (out.text == REFUSAL) is not denial_shown
+
+
+def test_the_configured_default_order_is_the_checks_own() -> None:
+    """config.py is the floor and cannot import the checks: the two spellings of the order are held together here."""
+    assert Settings().answer_checks.split(",") == [c.name for c in DEFAULT_CHECKS]
