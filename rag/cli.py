@@ -20,14 +20,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from rag import evaluation as ev
-from rag.answering import answer_stream
+from rag.answering import answer_stream, evidence_only
 from rag.config import configure, get_settings
 from rag.corpus import describe, document_json, forget_url, index_targets, remove_target, show_document
 from rag.doctor import run_checks
 from rag.errors import RagError
 from rag.indexing import Indexer, ensure_index, list_documents
 from rag.retrieval import check_k, retrieve
-from rag.types import Answer
+from rag.types import Answer, KeyEvidence
 from rag.ui import serve
 
 
@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", help="local | openai | anthropic | extractive (RAG_BACKEND)")
     p.add_argument("-k", type=int, default=None, help="passages to use (default: as many as fit the prompt)")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--evidence-only", action="store_true", help="only the key statements and sources (no model is loaded)"
+    )
     _common(p)
 
     p = sub.add_parser("eval", help="measure retrieval and answer quality on labelled questions")
@@ -199,16 +202,43 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_evidence(ev: KeyEvidence) -> None:
+    """The key statements, grouped by who says them, then the source list: what the reader checks the answer by."""
+    if ev.statements:
+        print("Key statements (verbatim from the sources, before the model's answer):")
+    for voice in ev.voices:
+        print(f"  {voice.who}" + (f" — {voice.note}" if voice.note else ""))
+        for st in voice.statements:
+            meta = ", ".join(x for x in (st.outlet, st.date) if x)
+            label = f"(denies what {st.denies} says) " if st.denies else ""
+            print(f"    [{st.n}] {meta}: {label}“{st.text}”")
+    if ev.ahead:
+        print(f"({ev.ahead} question{'s' if ev.ahead > 1 else ''} ahead of yours for the model)")
+    for c in ev.sources:
+        meta = ", ".join(x for x in (c.publisher, c.date, c.pages and f"p. {c.pages}") if x)
+        print(f"[{c.n}] {c.title or c.source}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
+    print()
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
 
     _ensure_index()
+    if args.evidence_only:
+        found = evidence_only(args.question, k=args.k)
+        if args.json:
+            print(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+        else:
+            _print_evidence(found)
+        return 0
     final: Answer | None = None
-    shown: list[str] = []
     for item in answer_stream(args.question, backend=args.backend, k=args.k):
-        if isinstance(item, str):
+        if isinstance(item, KeyEvidence):
+            if not args.json:
+                _print_evidence(item)
+                print("Answer (released sentence by sentence, once checked against the sources):")
+        elif isinstance(item, str):
             if not args.json:
                 print(item, end="", flush=True)
-                shown.append(item)
         else:
             final = item
     assert final is not None
@@ -216,8 +246,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(final.to_json(), indent=2, ensure_ascii=False))
         return 0
     print()
-    if "".join(shown).strip() != final.text:  # a second attempt or grounding changed what was streamed
-        print(f"checked against the sources: {final.text}")
     if final.query != " ".join(args.question.split()):
         print(f"(searched for: {final.query})")
     if final.error:

@@ -87,6 +87,15 @@ class EvidenceTuning(BaseModel):
         1, ge=0, description="The sentence before each of the best this many ('this matter', 'he said' point back)."
     )
     quote_span: int = Field(3, ge=1, description="At most this many sentences are joined to close a quotation.")
+    key_statements: int = Field(
+        3, ge=1, le=10, description="Evidence sentences shown to the reader first, before the model's answer."
+    )
+    same_statement: float = Field(
+        0.6, gt=0.0, le=1.0, description="Term overlap at which two outlets' sentences report the same statement."
+    )
+    dispute_overlap: float = Field(
+        0.4, gt=0.0, le=1.0, description="Term overlap at which a denial is shown beside the statement it denies."
+    )
 
 
 class CheckTuning(BaseModel):

@@ -174,6 +174,76 @@ class Citation:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class KeyStatement:
+    """One evidence sentence shown to the reader before any model call: verbatim, with whose words they are."""
+
+    n: int  # the citation number of its source (the same [n] the answer uses)
+    text: str  # the sentence, verbatim
+    speaker: str | None  # the resolved name ("Ana Ruiz"), never "he" or "the minister"; None: the outlet's own text
+    denial: bool  # the speaker denies or rejects what the sentence reports
+    outlet: str
+    date: str | None
+    url: str | None
+    source: str  # file name of the article
+    chunk_id: str  # the passage it is in (the page links to its highlighted passage)
+    reported_by: tuple[str, ...] = ()  # outlets among the evidence that report this statement (or one like it)
+    denies: str | None = None  # a denial shown beside what it denies: whose statement that is
+
+    @property
+    def who(self) -> str:
+        """Whose statement this is: the speaker, or the outlet for its own reporting."""
+        return self.speaker or self.outlet
+
+
+@dataclass(frozen=True, kw_only=True)
+class Voice:
+    """The key statements of one speaker (or outlet), side by side with the others'."""
+
+    who: str
+    statements: tuple[KeyStatement, ...]
+    note: str | None = None  # "only RT reports this", "denies what Ana Ruiz says"
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyEvidence:
+    """What the reader gets first: the key statements grouped by who says them, and the numbered sources.
+
+    Built from the index's speaker annotations and the evidence ranking, never by the model: it is shown as
+    soon as the evidence is chosen, before the model reads a token.
+    """
+
+    query: str
+    statements: tuple[KeyStatement, ...]  # best first
+    voices: tuple[Voice, ...]  # the same statements grouped by who says them
+    sources: tuple[Citation, ...]  # every passage the model is given, numbered as the answer cites them
+    ahead: int = 0  # questions ahead of this one for the model (a busy local model); 0: none
+    seconds: float = 0.0  # from the call to this evidence
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "statements": [
+                {k: v for k, v in asdict(s).items() if k != "chunk_id"} | {"who": s.who} for s in self.statements
+            ],
+            "voices": [
+                {"who": v.who, "note": v.note, "statements": [self.statements.index(s) for s in v.statements]}
+                for v in self.voices
+            ],
+            "sources": [citation_json(c) for c in self.sources],
+            "ahead": self.ahead,
+        }
+
+
+def citation_json(c: Citation) -> dict[str, Any]:
+    """A citation as the API sends it (``lead`` and ``pages`` only when set)."""
+    return {
+        k: v
+        for k, v in asdict(c).items()
+        if k in ("n", "source", "title", "publisher", "date", "url", "text") or (k in ("lead", "pages") and v)
+    }
+
+
 @dataclass(kw_only=True)
 class Answer:
     """A cited answer: what :func:`rag.answer` returns and :func:`rag.answer_stream` yields last."""
@@ -186,24 +256,19 @@ class Answer:
     raw_text: str = ""  # the model's output before citation repair
     backend: str = ""
     error: str | None = None  # set when the LLM failed; passages are still there
-    ttft: float | None = None  # seconds from the call to the first text shown
+    ttft: float | None = None  # seconds from the call to the first checked text shown
+    model_ttft: float | None = None  # seconds from the call to the model's first token (unchecked, never shown)
     total: float | None = None
     attempts: int = 1  # model calls: 0 when the gate abstained without asking the model
     checks: list[str] = field(default_factory=list)  # what the answer checks changed ("attribution: …")
+    evidence: KeyEvidence | None = None  # what the reader was shown first
 
     def to_json(self) -> dict[str, Any]:
         return {
             "answer": self.text,
-            "citations": [
-                {
-                    k: v
-                    for k, v in asdict(c).items()
-                    if k in ("n", "source", "title", "publisher", "date", "url", "text")
-                    or (k in ("lead", "pages") and v)
-                }
-                for c in self.citations
-            ],
+            "citations": [citation_json(c) for c in self.citations],
             "abstained": self.abstained,
             "query": self.query,
             "error": self.error,
+            "evidence": self.evidence.to_json() if self.evidence is not None else None,
         }

@@ -13,6 +13,6 @@
 from __future__ import annotations
 
 from rag.answering.followup import resolve_query
-from rag.answering.pipeline import answer, answer_stream, warm_up
+from rag.answering.pipeline import answer, answer_stream, evidence_only, warm_up
 
-__all__ = ["answer", "answer_stream", "resolve_query", "warm_up"]
+__all__ = ["answer", "answer_stream", "evidence_only", "resolve_query", "warm_up"]

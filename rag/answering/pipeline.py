@@ -1,9 +1,10 @@
-"""Question (+ history) → cited answer: resolve, retrieve, gate, prompt, stream, check, cite.
+"""Question (+ history) → cited answer: resolve, retrieve, gate, evidence first, prompt, checked stream, cite.
 
 Data flows one way: the resolved query goes to retrieval, the passages to the
-prompt, the model's deltas through the citation filter to the caller, and
-the final :class:`Answer` carries only citations that point at passages the
-model was actually given.
+evidence (the key statements go to the caller at once, before any model call)
+and the prompt, the model's deltas through the citation filter and the checks
+(:mod:`rag.answering.release`) to the caller, and the final :class:`Answer`
+carries only citations that point at passages the model was actually given.
 """
 
 from __future__ import annotations
@@ -11,21 +12,69 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from rag.answering.checks import Draft, check_answer, checks_named
 from rag.answering.citing import cite
 from rag.answering.evidence import build_request, is_refusal
 from rag.answering.followup import conversation_note, resolve_query
 from rag.answering.generation import Generation
+from rag.answering.keys import key_evidence
 from rag.answering.passages import MAX_PASSAGES, below_gate, passages_for
-from rag.config import get_settings
+from rag.answering.release import CheckedRelease, CheckFn
+from rag.config import CheckTuning, get_settings
 from rag.errors import RagError
-from rag.llm import available_backends, get_backend
+from rag.llm import LLM, available_backends, get_backend, questions_ahead
 from rag.retrieval import check_k, check_query
-from rag.text.markers import repair
-from rag.types import REFUSAL, Answer, LLMRequest, Passage
+from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest, Passage
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Found:
+    """What retrieval and the evidence step found for a question, before any model call."""
+
+    asked: str  # the question, whitespace normalised
+    query: str  # the standalone query that was searched
+    passages: list[Passage]  # retrieved; once the evidence is chosen, the ones given (numbered 1..m)
+    note: str | None  # the earlier exchange of a follow-up, shown to the model
+    gated: bool  # nothing close enough to the question: refuse without asking a model
+    request: LLMRequest | None = None
+
+
+def _find(
+    question: str,
+    history: list[dict[str, str]] | None,
+    k: int | None,
+    sources: list[str] | None,
+    since: str | None,
+    until: str | None,
+) -> _Found:
+    s = get_settings()
+    check_query(question, s.max_query_chars)
+    asked = " ".join(question.split())
+    query = resolve_query(question, history)
+    k = MAX_PASSAGES if k is None else check_k(k)
+    passages = passages_for(query, k, s.split_questions, sources=sources, since=since, until=until)
+    note = conversation_note(history) if query != asked else None
+    return _Found(asked, query, passages, note, below_gate(passages, s.abstain_similarity))
+
+
+def _choose_evidence(found: _Found, context_window: int | None) -> None:
+    """The evidence sentences and the prompt: ``found.request``, and ``found.passages`` narrowed to those given."""
+    s = get_settings()
+    found.request, found.passages = build_request(
+        found.asked,
+        found.passages,
+        speaker_hints=s.speaker_hints,
+        who_lede=s.who_lede,
+        tuning=s.evidence,
+        budget_tokens=s.prompt_budget,
+        max_tokens=s.max_answer_tokens,
+        context_window=context_window,
+        history_note=found.note,
+    )
 
 
 def answer_stream(
@@ -37,83 +86,113 @@ def answer_stream(
     sources: list[str] | None = None,
     since: str | None = None,
     until: str | None = None,
-) -> Iterator[str | Answer]:
-    """Yield text deltas as they are safe to show, then the final :class:`Answer`."""
+) -> Iterator[KeyEvidence | str | Answer]:
+    """Yield the :class:`KeyEvidence` first, then checked text as it is released, then the final :class:`Answer`.
+
+    Every text item extends what came before and the final ``Answer.text``
+    starts with all of them: nothing shown is taken back.
+    """
     t0 = time.perf_counter()
     s = get_settings()
     name = (backend or s.backend).strip().lower()
     if name not in available_backends():
         raise RagError(f"unknown backend {name!r}; known: {', '.join(available_backends())}")
-    check_query(question, s.max_query_chars)
-    query = resolve_query(question, history)
-    k = MAX_PASSAGES if k is None else check_k(k)
-    passages = passages_for(query, k, s.split_questions, sources=sources, since=since, until=until)
-
-    if below_gate(passages, s.abstain_similarity):
+    found = _find(question, history, k, sources, since, until)
+    if found.gated:
+        evidence = key_evidence(found.asked, found.query, None, found.passages, s.evidence, seconds=_since(t0))
+        yield evidence
         yield REFUSAL
         yield Answer(
             text=REFUSAL,
             citations=[],
             abstained=True,
-            query=query,
-            passages=passages,
+            query=found.query,
+            passages=found.passages,
             backend=name,
-            ttft=time.perf_counter() - t0,
+            ttft=_since(t0),
             attempts=0,
+            evidence=evidence,
         )
         return
 
-    note = conversation_note(history) if query != " ".join(question.split()) else None
-    generation: Generation | None = None
     error: str | None = None
-    given: list[Passage] = passages
-    request: LLMRequest | None = None
+    llm: LLM | None = None
     try:
         llm = get_backend(name)
-        request, given = build_request(
-            " ".join(question.split()),
-            passages,
-            speaker_hints=s.speaker_hints,
-            who_lede=s.who_lede,
-            tuning=s.evidence,
-            budget_tokens=s.prompt_budget,
-            max_tokens=s.max_answer_tokens,
-            context_window=llm.context_window,
-            history_note=note,
-        )
-        generation = Generation(llm, request, t0)
-        yield from generation.stream()
-    except RagError as exc:  # a model that failed, crashed or timed out: the reader still gets the sources
+        _choose_evidence(found, llm.context_window)
+    except RagError as exc:  # no model, or no room for the question: the reader still gets the sources
         error = str(exc)
-    raw_text = generation.raw_text if generation is not None else ""
-    ttft = generation.ttft if generation is not None else None
-    text = repair(raw_text, request.valid_citations).strip() if request is not None else ""
-    attempts = 1 if request is not None else 0
-    notes: list[str] = []
-    if request is not None and text and error is None and not is_refusal(text):
-        draft = Draft(text, request.question, request.evidence, context=note or "")
-        checked = check_answer(draft, checks_named(s.answer_checks, s.checks))
-        text = checked.text
-        notes = list(checked.notes)
-    text, cited = cite(text, given, error)
+    request, given = found.request, found.passages
+    ahead = questions_ahead(llm) if llm is not None else 0
+    evidence = key_evidence(found.asked, found.query, request, given, s.evidence, ahead=ahead, seconds=_since(t0))
+    yield evidence
+
+    generation: Generation | None = None
+    release: CheckedRelease | None = None
+    if llm is not None and request is not None:
+        release = CheckedRelease(_checker(request, found.note or "", s.answer_checks, s.checks), t0)
+        generation = Generation(llm, request, t0)
+        try:
+            for delta in generation.stream():
+                if shown := release.feed(delta):
+                    yield shown
+            shown = release.finish()
+        except RagError as exc:  # a model that failed, crashed or timed out: what was checked stays
+            error = str(exc)
+            shown = release.finish(complete=False)
+        if shown:
+            yield shown
+    text, cited = cite(release.shown if release is not None else "", given, error)
     abstained = error is None and is_refusal(text)
-    if abstained:
-        cited = []
-    total = time.perf_counter() - t0
     yield Answer(
         text=text,
-        citations=cited,
+        citations=[] if abstained else cited,
         abstained=abstained,
-        query=query,
+        query=found.query,
         passages=given,
-        raw_text=raw_text,
+        raw_text=generation.raw_text if generation is not None else "",
         backend=name,
         error=error,
-        ttft=ttft,
-        total=total,
-        attempts=attempts,
-        checks=notes,
+        ttft=release.first_shown if release is not None else None,
+        model_ttft=generation.ttft if generation is not None else None,
+        total=_since(t0),
+        attempts=1 if request is not None else 0,
+        checks=list(release.notes) if release is not None else [],
+        evidence=evidence,
     )
+
+
+def evidence_only(
+    question: str,
+    history: list[dict[str, str]] | None = None,
+    *,
+    k: int | None = None,
+    sources: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> KeyEvidence:
+    """The key statements and sources for ``question`` without any model (no backend is loaded or called)."""
+    t0 = time.perf_counter()
+    found = _find(question, history, k, sources, since, until)
+    if not found.gated:
+        _choose_evidence(found, None)
+    tuning = get_settings().evidence
+    return key_evidence(found.asked, found.query, found.request, found.passages, tuning, seconds=_since(t0))
+
+
+def _since(t0: float) -> float:
+    return time.perf_counter() - t0
+
+
+def _checker(request: LLMRequest, context: str, names: str, tuning: CheckTuning) -> CheckFn:
+    """The configured answer checks, applied to a draft of the answer to ``request``."""
+    checks = checks_named(names, tuning)
+
+    def check(text: str) -> tuple[str, list[str]]:
+        checked = check_answer(Draft(text, request.question, request.evidence, context=context), checks)
+        return checked.text, list(checked.notes)
+
+    return check
 
 
 def warm_up(backend: str | None = None) -> None:

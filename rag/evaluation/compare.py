@@ -14,6 +14,10 @@ LOWER_IS_BETTER = frozenset(
     {
         "false_abstention_rate",
         "error_rate",
+        "retractions",
+        "evidence_p50_s",
+        "evidence_p95_s",
+        "model_ttft_p50_s",
         "ttft_mean_s",
         "ttft_p50_s",
         "ttft_p95_s",

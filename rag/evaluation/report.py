@@ -54,8 +54,12 @@ class QuestionResult:
     cited: list[int] = field(default_factory=list)
     citation_valid: bool | None = None
     citation_supported: bool | None = None
-    ttft_s: float | None = None
+    ttft_s: float | None = None  # to the first checked text shown
+    model_ttft_s: float | None = None  # to the model's first token (unchecked, never shown)
+    evidence_s: float | None = None  # to the key statements
     total_s: float | None = None
+    retractions: int | None = None  # streamed states that the final answer does not start with (must be 0)
+    key_hit: dict[str, bool] = field(default_factory=dict)  # "1"/"3": a top-n key statement holds an answer
     attempts: int | None = None  # model calls for the answer (0: the gate abstained)
     attributed: bool | None = None  # a claim or denial question: the answer names who makes the claim
     denial_kept: bool | None = None  # a denial question: the answer still says it is denied
@@ -196,6 +200,12 @@ def aggregate(results: Sequence[QuestionResult], k: int, retrieval_only: bool) -
     m["invented_entities"] = float(sum(len(r.invented) for r in results))
     m["pass_rate"] = _mean(r.passed for r in results)
     m["error_rate"] = _mean(r.error is not None for r in results)
+    m["key_statements_hit@1"] = _mean(r.key_hit.get("1") for r in answered if r.key_hit)
+    m["key_statements_hit@3"] = _mean(r.key_hit.get("3") for r in answered if r.key_hit)
+    m["retractions"] = float(sum(r.retractions or 0 for r in results))
+    m["evidence_p50_s"] = _percentile((r.evidence_s for r in results), 50)
+    m["evidence_p95_s"] = _percentile((r.evidence_s for r in results), 95)
+    m["model_ttft_p50_s"] = _percentile((r.model_ttft_s for r in results), 50)
     m["ttft_mean_s"] = _mean(r.ttft_s for r in results)
     m["ttft_p50_s"] = _percentile((r.ttft_s for r in results), 50)
     m["ttft_p95_s"] = _percentile((r.ttft_s for r in results), 95)

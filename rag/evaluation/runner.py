@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rag.answering import answer_stream, resolve_query
@@ -17,7 +18,7 @@ from rag.evaluation.metrics import citation_markers, retrieval_metrics
 from rag.evaluation.questions import Question, contains_any_phrase, matches_answers
 from rag.evaluation.report import QuestionResult, Report, RetrievedItem, _by_kind, aggregate
 from rag.retrieval import retrieve
-from rag.types import Answer, Citation, Passage
+from rag.types import Answer, Citation, KeyEvidence, Passage
 
 # --------------------------------------------------------------------------- API shapes
 
@@ -51,21 +52,47 @@ def _default_resolve() -> ResolveFn:
 # --------------------------------------------------------------------------- running
 
 
-def consume_answer(stream: Iterable[Any], started: float | None = None) -> tuple[Answer, float | None, float]:
-    """Drain an answer stream; return (Answer, seconds to first text, total seconds)."""
+@dataclass
+class Streamed:
+    """What a reader of an answer stream saw, and when."""
+
+    answer: Answer
+    ttft: float | None  # seconds to the first text
+    total: float
+    evidence: KeyEvidence | None = None
+    evidence_s: float | None = None  # seconds to the key statements
+    retractions: int = 0  # states of the streamed text that the final answer does not start with
+
+
+def consume_answer(stream: Iterable[Any], started: float | None = None) -> Streamed:
+    """Drain an answer stream, timing it and counting the streamed states the final answer takes back."""
     t0 = time.perf_counter() if started is None else started
-    ttft: float | None = None
-    final: Any = None
+    out = Streamed(answer=None, ttft=None, total=0.0)  # type: ignore[arg-type]  # set below or raise
+    states: list[str] = []
+    text = ""
     for item in stream:
-        if isinstance(item, str):
-            if item and ttft is None:
-                ttft = time.perf_counter() - t0
-        else:
-            final = item
-    total = time.perf_counter() - t0
-    if final is None:
+        if isinstance(item, KeyEvidence):
+            out.evidence, out.evidence_s = item, time.perf_counter() - t0
+        elif isinstance(item, str):
+            if item and out.ttft is None:
+                out.ttft = time.perf_counter() - t0
+            text += item
+            states.append(text)
+        else:  # the final Answer (or a test's stand-in for one)
+            out.answer = item
+    out.total = time.perf_counter() - t0
+    if out.answer is None:
         raise RagError("answer stream ended without a final Answer object")
-    return final, ttft, total
+    out.retractions = sum(not out.answer.text.startswith(state.strip()) for state in states)
+    return out
+
+
+def key_hits(evidence: KeyEvidence | None, answers: Sequence[str]) -> dict[str, bool]:
+    """Whether the best 1 and 3 key statements (speaker named, as the reader sees them) hold an expected answer."""
+    if evidence is None or not answers:
+        return {}
+    shown = [f"{s.speaker or ''}: {s.text}" for s in evidence.statements]
+    return {str(n): any(contains_any_phrase(t, answers) for t in shown[:n]) for n in (1, 3)}
 
 
 def shown_text(p: Passage | Citation) -> str:
@@ -157,17 +184,19 @@ def evaluate_question(
         history: list[dict[str, str]] = []
         try:
             for turn in q.turns[:-1]:
-                prior, _, _ = consume_answer(answer_fn(turn, list(history) or None, backend=backend, k=answer_k))
+                prior = consume_answer(answer_fn(turn, list(history) or None, backend=backend, k=answer_k)).answer
                 history += [
                     {"role": "user", "content": turn},
                     {"role": "assistant", "content": prior.text},
                 ]
             t0 = time.perf_counter()
-            ans, res.ttft_s, res.total_s = consume_answer(
-                answer_fn(q.question, history or None, backend=backend, k=answer_k),
-                started=t0,
-            )
-            _score_answer(res, q, ans)
+            got = consume_answer(answer_fn(q.question, history or None, backend=backend, k=answer_k), started=t0)
+            res.ttft_s, res.total_s, res.evidence_s = got.ttft, got.total, got.evidence_s
+            res.retractions = got.retractions
+            res.model_ttft_s = getattr(got.answer, "model_ttft", None)
+            if q.answerable:
+                res.key_hit = key_hits(got.evidence, q.answers)
+            _score_answer(res, q, got.answer)
         except RagError as exc:
             # One failing call (timeout, HTTP error) should not sink the whole run.
             res.error = f"{type(exc).__name__}: {exc}"

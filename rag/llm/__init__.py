@@ -37,6 +37,20 @@ class LLM(Protocol):
         ...
 
 
+@runtime_checkable
+class Queued(Protocol):
+    """A backend that answers one question at a time (the local model) and can say how many are in line."""
+
+    def in_line(self) -> int:
+        """Questions waiting for the model or being answered now."""
+        ...
+
+
+def questions_ahead(llm: LLM) -> int:
+    """How many questions the model must finish before it starts a new one (0 for backends that run in parallel)."""
+    return llm.in_line() if isinstance(llm, Queued) else 0
+
+
 #: built-in backends, imported only when asked for (they pull heavy SDKs)
 _BUILTIN: dict[str, str] = {
     "local": "rag.llm.local:LocalLLM",

@@ -323,6 +323,10 @@ class LocalLLM:
         messages = [{"role": "system", "content": request.system}, {"role": "user", "content": request.user}]
         yield from self.worker.chat(messages, request.max_tokens, grammar)
 
+    def in_line(self) -> int:
+        """Questions waiting for the model or being answered now."""
+        return self._worker.in_line if self._worker is not None else 0
+
     def count_tokens(self, text: str) -> int:
         """Length in the model's own tokens (starts the model)."""
         return len(self.worker.tokenize(text))

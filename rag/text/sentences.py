@@ -141,6 +141,30 @@ def split_answer(text: str) -> list[list[str]]:
     return out
 
 
+def complete_end(text: str) -> int:
+    """How much of a streamed answer is whole sentences: the end of the last one that the next has begun after.
+
+    The same rules as :func:`split_answer`: a line break ends a sentence, a
+    marker after the full stop still belongs to it (the next sentence has not
+    begun until a capital, a digit or an opening quote follows), and an
+    abbreviation or an open quotation ends none.
+    """
+    done = 0
+    line_start = 0
+    for line in text.splitlines(keepends=True):
+        if line.endswith(("\n", "\r")):
+            done = line_start + len(line)
+        else:
+            start = 0
+            for m in _SENTENCE_END.finditer(line):
+                if _open_quote(line[start : m.end()]) or _ABBREV.search(line[start : m.start()]):
+                    continue
+                done = line_start + m.end()
+                start = m.end()
+        line_start += len(line)
+    return done
+
+
 def _open_quote(text: str) -> bool:
     return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
 

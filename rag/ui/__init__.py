@@ -35,7 +35,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from rag.ui.access import LOOPBACK_NAMES, auth_for, is_loopback
 from rag.ui.app import CHAT_CONCURRENCY, DEFAULT_CHAT_K, EXAMPLES, RETRIEVE_CONCURRENCY, build_app
-from rag.ui.handlers import UPDATE_INTERVAL, api_chat, api_retrieve, stream_answer
+from rag.ui.handlers import api_chat, api_retrieve, stream_answer
 from rag.ui.render import (
     CSS,
     answer_html,
@@ -63,7 +63,6 @@ __all__ = [
     "EXAMPLES",
     "LOOPBACK_NAMES",
     "RETRIEVE_CONCURRENCY",
-    "UPDATE_INTERVAL",
     "Warmup",
     "answer_html",
     "api_chat",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -14,15 +13,12 @@ from rag.errors import RagError
 from rag.indexing import list_documents
 from rag.ingest.fetching import check_public
 from rag.retrieval import check_k, retrieve
-from rag.types import Answer
+from rag.types import Answer, KeyEvidence
 from rag.ui.access import is_loopback
-from rag.ui.render import clean_history, esc, render_answer, render_error, render_partial
+from rag.ui.render import clean_history, esc, render_answer, render_error, render_partial, waiting_note
 from rag.ui.warmup import Warmup, _wait_for_models
 
 log = logging.getLogger(__name__)
-
-#: at most ~10 updates a second reach the browser while an answer streams
-UPDATE_INTERVAL = 0.1
 
 
 def _filters(
@@ -51,25 +47,24 @@ def stream_answer(
     sources: Sequence[str] | str | None = None,
     since: str | None = None,
     until: str | None = None,
-    interval: float = UPDATE_INTERVAL,
-) -> Iterator[tuple[str, Answer | None]]:
-    """(text so far, None) at most every ``interval`` seconds, then (final text, Answer)."""
+) -> Iterator[tuple[KeyEvidence | None, str, Answer | None]]:
+    """(key evidence, checked text so far, None) at each step, then (key evidence, final text, Answer)."""
 
     src, lo, hi = _filters(sources, since, until)
     _wait_for_models()
     text = ""
-    last = time.monotonic()
+    evidence: KeyEvidence | None = None
     for item in answering.answer_stream(
         question, clean_history(history), backend=backend or None, k=_k(k), sources=src, since=lo, until=hi
     ):
         if isinstance(item, Answer):
-            yield item.text, item
+            yield evidence, item.text, item
             return
-        text += item
-        now = time.monotonic()
-        if now - last >= interval:
-            last = now
-            yield text, None
+        if isinstance(item, KeyEvidence):
+            evidence = item
+        else:
+            text += item
+        yield evidence, text, None
 
 
 def _chat_ui(warmup: Warmup | None) -> Any:
@@ -82,13 +77,16 @@ def _chat_ui(warmup: Warmup | None) -> Any:
         since: str | None,
         until: str | None,
     ) -> Iterator[str]:
-        note = "searching the sources…"
+        note = waiting_note(None)
         if warmup is not None and not warmup.ready:
             note = "searching… " + warmup.message()
         yield render_partial("", note)
         try:
-            for text, final in stream_answer(message, history, backend, k, sources, since, until):
-                yield render_answer(message, final) if final is not None else render_partial(text)
+            for evidence, text, final in stream_answer(message, history, backend, k, sources, since, until):
+                if final is not None:
+                    yield render_answer(message, final)
+                else:
+                    yield render_partial(text, None if text else waiting_note(evidence), evidence)
         except RagError as exc:
             yield render_error(str(exc))
         except Exception as exc:  # noqa: BLE001 - one line in the chat, the traceback in the log
@@ -108,16 +106,25 @@ def api_chat(  # type: ignore[misc]  # a generator: gradio reads the item type f
 ) -> dict:
     """Answer ``question`` (``history``: earlier turns as [{role, content}]), streaming.
 
-    Every message is a dict ``{answer, citations, abstained, query, error, done}``;
-    partial ones carry the text so far and ``done: false``; the last one is the
-    cited answer (``done: true``).
+    Every message is a dict ``{answer, citations, abstained, query, error, evidence, done}``. The first one
+    carries ``evidence`` (the key statements, grouped by who says them, and the numbered sources) before any
+    model call, with ``answer: ""``; the next ones carry the checked text so far (each extends the one
+    before) with ``done: false``; the last one is the cited answer (``done: true``).
     """
     import gradio as gr
 
     try:
-        for text, final in stream_answer(question, history, backend, k, sources, since, until):
+        for evidence, text, final in stream_answer(question, history, backend, k, sources, since, until):
             if final is None:
-                yield {"answer": text, "citations": [], "abstained": False, "query": None, "error": None, "done": False}
+                yield {
+                    "answer": text,
+                    "citations": [],
+                    "abstained": False,
+                    "query": evidence.query if evidence is not None else None,
+                    "error": None,
+                    "evidence": evidence.to_json() if evidence is not None else None,
+                    "done": False,
+                }
             else:
                 yield final.to_json() | {"done": True}
     except RagError as exc:

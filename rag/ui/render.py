@@ -17,7 +17,7 @@ from rag.text.sentences import sentence_spans as spans_of
 from rag.text.terms import tokenize
 
 if TYPE_CHECKING:
-    from rag.types import Answer, Citation, Passage
+    from rag.types import Answer, Citation, KeyEvidence, KeyStatement, Passage
 
 CSS = """
 .rag-answer { line-height: 1.5; }
@@ -32,6 +32,18 @@ CSS = """
              color: var(--body-text-color); white-space: normal; }
 .rag-quote mark { background: #fff3a3; color: inherit; padding: 0 .1em; }
 .rag-status { font-size: .9em; }
+.rag-key { margin-bottom: .75em; padding: .4em .6em; border: 1px solid var(--border-color-primary);
+           border-radius: 6px; font-size: .92em; }
+.rag-key-head { font-weight: 600; margin-bottom: .3em; }
+.rag-voices { display: flex; flex-wrap: wrap; gap: .6em; }
+.rag-voice { flex: 1 1 16em; min-width: 0; }
+.rag-who { font-weight: 600; }
+.rag-voice-note { font-size: .85em; font-style: italic; color: var(--body-text-color-subdued); }
+.rag-statement { margin: .25em 0; }
+.rag-statement-meta { font-size: .85em; color: var(--body-text-color-subdued); }
+.rag-denial { font-weight: 600; text-transform: uppercase; font-size: .75em; color: #b45309; margin-right: .3em; }
+.rag-statement details summary { cursor: pointer; font-size: .85em; }
+.rag-answer-head { font-weight: 600; font-size: .9em; margin-bottom: .2em; }
 """
 
 
@@ -171,24 +183,74 @@ def normalise(question: str) -> str:
 
 def render_answer(question: str, ans: Answer) -> str:
     """The final chat message: answer, resolved query, sources panel (one line of HTML)."""
-    parts = [f'<div class="rag-answer">{answer_html(ans.text)}</div>']
+    key = evidence_html(ans.evidence) if ans.evidence is not None else ""
+    parts = [key, '<div class="rag-answer-head">Answer</div>' if key else ""]
+    parts.append(f'<div class="rag-answer">{answer_html(ans.text)}</div>')
     if ans.query and ans.query != normalise(question):
         parts.append(f'<div class="rag-query">searched for: <i>{esc(ans.query)}</i></div>')
     parts.append(sources_panel(ans, question))
     return "".join(parts)
 
 
-def render_partial(text: str, note: str | None = None) -> str:
+def _statement_html(st: KeyStatement, passage: str | None) -> str:
+    """One key statement: verbatim, labelled when it is a denial, with its outlet, date, [n] and its passage."""
+    meta = " · ".join(esc(x) for x in (st.outlet, st.date) if x)
+    url = safe_url(st.url)
+    link = f' · <a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">article</a>' if url else ""
+    label = f'<span class="rag-denial">denies what {esc(st.denies)} says</span>' if st.denies else ""
+    found = passage.find(st.text) if passage else -1
+    shown = (
+        f"<details><summary>the passage [{st.n}]</summary>"
+        f'<blockquote class="rag-quote">{highlight_html(passage, [(found, found + len(st.text))])}</blockquote>'
+        "</details>"
+        if passage and found >= 0
+        else ""
+    )
+    return (
+        f'<div class="rag-statement">{label}“{esc(st.text)}” <span class="rag-cite">[{st.n}]</span>'
+        f'<div class="rag-statement-meta">{meta}{link}</div>{shown}</div>'
+    )
+
+
+def evidence_html(ev: KeyEvidence) -> str:
+    """The key statements grouped by who says them, side by side: shown before the model's answer, and kept."""
+    if not ev.statements:
+        return ""
+    passages = {c.n: c.text for c in ev.sources}
+    voices = []
+    for v in ev.voices:
+        note = f'<div class="rag-voice-note">{esc(v.note)}</div>' if v.note else ""
+        body = "".join(_statement_html(st, passages.get(st.n)) for st in v.statements)
+        voices.append(f'<div class="rag-voice"><div class="rag-who">{esc(v.who)}</div>{note}{body}</div>')
+    return (
+        '<div class="rag-key"><div class="rag-key-head">What the sources say (verbatim, before any model)</div>'
+        f'<div class="rag-voices">{"".join(voices)}</div></div>'
+    )
+
+
+def waiting_note(ev: KeyEvidence | None) -> str:
+    """What the reader is told while the model reads the evidence (and how many questions are ahead)."""
+    if ev is None:
+        return "searching the sources…"
+    if ev.ahead:
+        return f"{ev.ahead} question{'s' if ev.ahead > 1 else ''} ahead of yours for the model; the evidence is above"
+    return "the model is reading the evidence; its answer appears sentence by sentence, once checked"
+
+
+def render_partial(text: str, note: str | None = None, evidence: KeyEvidence | None = None) -> str:
+    """A message while the answer streams: the key statements, the checked sentences so far, what is happening."""
     body = answer_html(text) if text else ""
     extra = f'<div class="rag-query">{esc(note)}</div>' if note else ""
-    return f'<div class="rag-answer">{body or "…"}</div>{extra}'
+    key = evidence_html(evidence) if evidence is not None else ""
+    head = '<div class="rag-answer-head">Answer</div>' if key else ""
+    return f'{key}{head}<div class="rag-answer">{body or "…"}</div>{extra}'
 
 
 def render_error(message: str) -> str:
     return f'<div class="rag-answer rag-error">⚠ {esc(message)}</div>'
 
 
-_ANSWER_DIV = re.compile(r'<div class="rag-answer[^"]*">(.*?)</div>', re.S)
+_ANSWER_DIV = re.compile(r'<div class="rag-answer(?: [^"]*)?">(.*?)</div>', re.S)
 
 
 def _content_text(content: Any) -> str:
