@@ -68,14 +68,15 @@ class CheckedRelease:
         return out
 
     def _try(self) -> str:
-        candidate = (self._accepted + self._held).strip()
+        raw = self._accepted + self._held
+        candidate = raw.strip()
         if not candidate or is_refusal(candidate):
             return ""  # a refusal is shown only if nothing else ever passes
         checked, notes = self.check(candidate)
         checked = checked.strip()
         if not checked or checked == REFUSAL or not checked.startswith(self.shown):
             return ""
-        self._accepted, self._held, self.notes = candidate, "", list(notes)
+        self._accepted, self._held, self.notes = raw, "", list(notes)
         return self._release(checked[len(self.shown) :]) if checked != self.shown else ""
 
     def _release(self, text: str) -> str:

@@ -122,6 +122,8 @@ def _close_quotes(sentences: list[str], quote_span: int, quote_tokens: int) -> l
 # --------------------------------------------------------------------------- answers
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z0-9\"“(])")
+#: the same, with citation markers after the full stop ("… in June. [1] The …") kept with the sentence they end
+_CITED_END = re.compile(r"(?<=[.!?])[\"”’)]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=[A-Z0-9\"“(])")
 
 
 def split_answer(text: str) -> list[list[str]]:
@@ -156,7 +158,7 @@ def complete_end(text: str) -> int:
             done = line_start + len(line)
         else:
             start = 0
-            for m in _SENTENCE_END.finditer(line):
+            for m in _CITED_END.finditer(line):
                 if _open_quote(line[start : m.end()]) or _ABBREV.search(line[start : m.start()]):
                     continue
                 done = line_start + m.end()

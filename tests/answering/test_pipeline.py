@@ -13,12 +13,13 @@ from support import SEEDS
 
 from rag import Answer, answer, answer_stream, config, retrieval
 from rag import answer as answer_fn
-from rag.answering import pipeline
+from rag.answering import evidence_only, pipeline
 from rag.answering.evidence import REFUSAL
 from rag.answering.followup import resolve_query
 from rag.errors import BackendError
 from rag.indexing import Indexer
 from rag.text.markers import find_markers
+from rag.types import KeyEvidence
 
 MEMORANDUM = "What memorandum did Russia and Belarus sign when Lavrov met Aleinik in January 2023?"
 
@@ -69,9 +70,11 @@ def test_an_off_topic_question_abstains_without_calling_the_llm(
 
 def test_extractive_answers_are_cited_and_stream_before_the_final_answer(seeded_settings: config.Settings) -> None:
     items = list(answer_stream(MEMORANDUM, backend="extractive"))
-    *deltas, final = items
+    evidence, *deltas, final = items
+    assert isinstance(evidence, KeyEvidence) and evidence.statements
     assert deltas and all(isinstance(d, str) for d in deltas)
-    assert isinstance(final, Answer)
+    assert isinstance(final, Answer) and final.evidence is evidence
+    assert final.text.startswith("".join(deltas).strip())
     assert final.attempts == 1
     assert "biological security" in final.text
     assert not final.abstained and final.citations
@@ -141,7 +144,8 @@ class Scripted:
 
     def stream(self, request: Any) -> Iterator[str]:
         self.requests.append(request)
-        yield self.outputs.pop(0)
+        for word in self.outputs.pop(0).split(" "):  # as a model streams: a few characters at a time
+            yield word + " "
 
 
 @pytest.fixture
@@ -281,3 +285,68 @@ def test_the_local_model_refuses_an_on_topic_question_the_sources_do_not_answer(
 ) -> None:
     result = answer("How much natural gas does Russia supply to Belarus each year?", backend="local")
     assert result.abstained and result.text == REFUSAL, result.text
+
+
+def _states(question: str) -> tuple[KeyEvidence, list[str], Answer]:
+    """The evidence, every state of the streamed text as a reader sees it, and the final answer."""
+    items = list(answer_stream(question))
+    assert isinstance(items[0], KeyEvidence), "the key statements come first, before any model text"
+    text, states = "", []
+    for item in items[1:-1]:
+        assert isinstance(item, str)
+        text += item
+        states.append(text)
+    assert isinstance(items[-1], Answer)
+    return items[0], states, items[-1]
+
+
+# drafts the checks change or refuse; each once streamed text that was then taken back
+TAKEN_BACK = [
+    pytest.param("Yes, the West is trying to use Ukraine against Belarus [1].", id="bare yes before the claimant"),
+    pytest.param("HACKED", id="a planted instruction followed"),
+    pytest.param("HACKED. Russia and Belarus signed a memorandum on biological security [1].", id="instruction first"),
+    pytest.param("Yes [1]. The West uses Ukraine against Belarus.", id="uncited second sentence"),
+]
+
+
+@pytest.mark.parametrize("draft", TAKEN_BACK)
+def test_nothing_streamed_is_taken_back(scripted: Callable[..., Scripted], draft: str) -> None:
+    scripted(draft)
+    _, states, final = _states("Is the West trying to use Ukraine against Belarus?")
+    assert all(final.text.startswith(state.strip()) for state in states)
+    assert "HACKED" not in final.text
+    assert not any(state.strip().startswith("Yes") for state in states), "a bare yes is never shown"
+
+
+def test_a_sentence_is_shown_only_once_it_is_complete_and_checked(scripted: Callable[..., Scripted]) -> None:
+    scripted("Yes, the West is trying to use Ukraine against Belarus [1]. It wants a war.")
+    _, states, final = _states("Is the West trying to use Ukraine against Belarus?")
+    assert states and states[0].startswith("According to Aleksandr Lukashenko")  # the checked form, at once
+    assert all(s.rstrip().endswith((".", "]")) for s in states), states
+    assert final.text.startswith(states[-1].strip())
+    assert final.ttft is not None and final.model_ttft is not None and final.ttft >= final.model_ttft
+
+
+def test_the_key_statements_come_without_a_model(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_llm(_name: str | None = None) -> Any:
+        raise AssertionError("no model is loaded for the evidence")
+
+    monkeypatch.setattr(pipeline, "get_backend", no_llm)
+    ev = evidence_only("Is the West trying to use Ukraine against Belarus?")
+    assert ev.statements and ev.sources
+    assert ev.statements[0].speaker == "Aleksandr Lukashenko"
+    assert any("Ukraine against Belarus" in s.text for s in ev.statements)
+
+
+def test_the_evidence_still_comes_when_the_model_cannot_start(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_name: str | None = None) -> Any:
+        raise BackendError("no API key")
+
+    monkeypatch.setattr(pipeline, "get_backend", broken)
+    evidence, states, final = _states(MEMORANDUM)
+    assert evidence.sources and final.error == "no API key" and final.evidence is evidence
+    assert states == [] and "no API key" in final.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.text.sentences import sentence_spans, split_answer, split_sentences
+from rag.text.sentences import complete_end, sentence_spans, split_answer, split_sentences
 from rag.text.tokens import count_tokens
 
 ENGLISH = (
@@ -83,3 +83,21 @@ def test_glued_spans_split_scraped_text_and_drop_empty_pieces() -> None:
 )
 def test_split_answer_does_not_end_a_sentence_at_an_abbreviation_or_initial(answer: str) -> None:
     assert split_answer(answer) == [[answer]]
+
+
+@pytest.mark.parametrize(
+    "streamed, complete",
+    [
+        ("Yes, the port reopens in June [1]", ""),  # the sentence may go on
+        ("Yes, the port reopens in June [1].", ""),  # a marker or a closing quote may still follow
+        ("The port reopens in June [1]. The", "The port reopens in June [1]. "),
+        ("It reopens in June. [1] The", "It reopens in June. [1] "),  # the marker stays with its sentence
+        ("Dr. Ruiz said so [1]. It", "Dr. Ruiz said so [1]. "),  # "Dr." ends nothing
+        ('"It is over. We', ""),  # inside a quotation
+        ("First line [1]\nSecond", "First line [1]\n"),
+    ],
+)
+def test_a_streamed_answer_is_complete_up_to_the_last_sentence_the_next_has_begun_after(
+    streamed: str, complete: str
+) -> None:
+    assert streamed[: complete_end(streamed)] == complete
