@@ -57,8 +57,12 @@ def key_evidence(
     def make(i: int) -> KeyStatement:
         e, st = flat[i]
         p = given[e.n - 1]
-        same = sorted(
-            {e2.outlet for j, (e2, _) in enumerate(flat) if j == i or _shared(terms[i], terms[j]) >= t.same_statement}
+        same = sorted(  # a denial and what it denies share their words, not their claim
+            {
+                e2.outlet
+                for j, (e2, st2) in enumerate(flat)
+                if j == i or (st2.denial == st.denial and _shared(terms[i], terms[j]) >= t.same_statement)
+            }
         )
         return KeyStatement(
             n=e.n,

@@ -24,17 +24,6 @@ from rag.types import KeyEvidence
 MEMORANDUM = "What memorandum did Russia and Belarus sign when Lavrov met Aleinik in January 2023?"
 
 
-@pytest.fixture(scope="module")
-def seeded_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[config.Settings]:
-    """Global settings pointing at a seed index, as the CLI and the web app set them."""
-    s = config.configure(index_dir=tmp_path_factory.mktemp("answer") / "index", seeds_dir=SEEDS)
-    Indexer(s, embedder).update()
-    retrieval._retrievers.clear()
-    yield s
-    config.configure()
-    retrieval._retrievers.clear()
-
-
 def test_public_names() -> None:
     assert answer is answer_fn and callable(answer_stream)
 
