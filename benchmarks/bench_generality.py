@@ -83,7 +83,12 @@ def summary(report: evaluation.Report) -> dict[str, Any]:
         "answerable_n": len(answerable),
         "followups": share("followup"),
         "two_article": share("twoarticle") if "twoarticle" in kinds else share("comparison"),
-        "ttft_p50_s": m.get("ttft_p50_s"),
+        "ttft_p50_s": m.get("ttft_p50_s"),  # the first checked sentence shown
+        "model_ttft_p50_s": m.get("model_ttft_p50_s"),  # the model's first token (never shown unchecked)
+        "evidence_p50_s": m.get("evidence_p50_s"),
+        "evidence_p95_s": m.get("evidence_p95_s"),
+        "key_statements_hit@3": m.get("key_statements_hit@3"),
+        "retractions": m.get("retractions"),
         "latency_p50_s": m.get("latency_p50_s"),
     }
 

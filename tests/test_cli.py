@@ -106,12 +106,30 @@ def test_ask_json_gives_the_answer_its_citations_and_abstained(index: Path) -> N
     assert all(f"[{c['n']}]" in data["answer"] for c in data["citations"])
 
 
-def test_ask_prints_the_answer_then_its_sources(index: Path) -> None:
+def test_ask_prints_the_key_statements_first_then_the_answer_then_its_sources(index: Path) -> None:
     out = rag("ask", "What memorandum did Russia and Belarus sign?", "--backend", "extractive", index=index)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
-    assert "biological security" in lines[0]
-    assert any(line.startswith("[1] ") or line.startswith("[2] ") for line in lines[1:])
+    assert lines[0].startswith("Key statements")
+    answer_at = next(i for i, line in enumerate(lines) if line.startswith("Answer"))
+    assert any("biological security" in line and "“" in line for line in lines[1:answer_at])  # verbatim, quoted
+    assert "biological security" in lines[answer_at + 1]
+    assert any(line.startswith(("[1] ", "[2] ")) for line in lines[answer_at + 2 :])
+
+
+def test_ask_evidence_only_needs_no_model(index: Path) -> None:
+    out = rag("ask", "What memorandum did Russia and Belarus sign?", "--evidence-only", "--json", index=index)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["statements"] and data["sources"] and "answer" not in data
+    assert any("biological security" in s["text"] for s in data["statements"])
+    assert all(s["who"] and s["outlet"] and s["n"] >= 1 for s in data["statements"])
+
+
+def test_ask_json_carries_the_evidence(index: Path) -> None:
+    out = rag("ask", "What memorandum did Russia and Belarus sign?", "--backend", "extractive", "--json", index=index)
+    data = json.loads(out.stdout)
+    assert data["evidence"]["statements"] and data["evidence"]["sources"]
 
 
 def test_ask_off_topic_abstains(index: Path) -> None:

@@ -107,6 +107,7 @@ def _answer(text: str, cited: list[tuple[int, str]], **kw: Any):  # type: ignore
         query=kw.get("query", "q"),
         passages=passages,
         error=kw.get("error"),
+        evidence=kw.get("evidence"),
     )
 
 
@@ -204,24 +205,76 @@ def test_clean_history_recovers_the_answer_text() -> None:
     ]
 
 
-def test_stream_is_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
+def _key_evidence(text: str = 'Ana <b>Ruiz</b> said the port "reopens" in June.') -> Any:
+    from rag.types import Citation, KeyEvidence, KeyStatement, Voice
+
+    st = KeyStatement(
+        n=1,
+        text=text,
+        speaker="Ana Ruiz",
+        denial=False,
+        outlet="Coast <i>Herald</i>",
+        date="2021-05-04",
+        url="https://example.org/port",
+        source="port.txt",
+        chunk_id="c1",
+        reported_by=("Coast <i>Herald</i>",),
+    )
+    source = Citation(
+        n=1,
+        source="port.txt",
+        title="Port",
+        publisher="Coast <i>Herald</i>",
+        date="2021-05-04",
+        url="https://example.org/port",
+        text=f"Before. {text} After.",
+        chunk_id="c1",
+        start=0,
+        end=10,
+    )
+    voice = Voice(who="Ana Ruiz", statements=(st,), note="only Coast <i>Herald</i> reports this")
+    return KeyEvidence(query="q", statements=(st,), voices=(voice,), sources=(source,), ahead=2)
+
+
+def test_stream_answer_passes_the_evidence_first_then_each_checked_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     import rag.ui
     from rag import answering
 
-    final = _answer("x" * 200, [])
+    ev = _key_evidence()
+    final = _answer("One [1]. Two [1].", [(1, "One.")])
 
     def fake_stream(*_a: Any, **_kw: Any) -> Iterator[Any]:
-        for _ in range(200):
-            time.sleep(0.002)
-            yield "x"
-        yield final
+        yield from (ev, "One [1].", " Two [1].", final)
 
     monkeypatch.setattr(answering, "answer_stream", fake_stream)
-    t0 = time.monotonic()
-    out = list(rag.ui.stream_answer("q", [], interval=0.1))
-    elapsed = time.monotonic() - t0
-    assert out[-1] == (final.text, final)
-    assert len(out) - 1 <= elapsed / 0.1 + 1  # at most ~10 partial updates a second
+    out = list(rag.ui.stream_answer("q", []))
+    assert out == [(ev, "", None), (ev, "One [1].", None), (ev, "One [1]. Two [1].", None), (ev, final.text, final)]
+
+
+def test_the_key_statements_render_escaped_before_the_answer_and_stay() -> None:
+    from rag.ui import clean_history, render_answer, render_partial
+
+    ev = _key_evidence()
+    waiting = render_partial("", "2 questions ahead", ev)
+    assert "Ana Ruiz" in waiting and "&lt;b&gt;Ruiz&lt;/b&gt;" in waiting and "<b>Ruiz" not in waiting
+    assert "only Coast &lt;i&gt;Herald&lt;/i&gt; reports this" in waiting and "<mark>" in waiting  # its passage
+    assert waiting.index("rag-key") < waiting.index('class="rag-answer"')
+    said = "Ana Ruiz said it reopens in June [1]."
+    final = render_answer("q", _answer(said, [(1, "Ana Ruiz said so.")], evidence=ev))
+    assert final.index("rag-key") < final.index('class="rag-answer"') < final.index("rag-sources")
+    history = [{"role": "assistant", "content": final}]
+    assert clean_history(history) == [{"role": "assistant", "content": said}]
+
+
+def test_a_denial_is_labelled_with_whose_statement_it_denies() -> None:
+    from dataclasses import replace
+
+    from rag.ui.render import evidence_html
+
+    ev = _key_evidence()
+    denial = replace(ev.statements[0], denies="the <u>ministry</u>", denial=True)
+    html_ = evidence_html(replace(ev, statements=(denial,), voices=(replace(ev.voices[0], statements=(denial,)),)))
+    assert "denies what the &lt;u&gt;ministry&lt;/u&gt; says" in html_
 
 
 @pytest.mark.parametrize(
@@ -375,10 +428,22 @@ def test_api_lists_chat_and_retrieve(client: Any) -> None:
     assert params[:2] == ["question", "history"]
 
 
+def _assert_evidence_first_and_nothing_taken_back(updates: list[dict[str, Any]], final: dict[str, Any]) -> None:
+    first = updates[0]
+    assert first["evidence"]["statements"] and first["evidence"]["sources"], first
+    assert first["answer"] == "" and first["done"] is False  # the key statements come before any answer text
+    for st in first["evidence"]["statements"]:
+        assert {"n", "text", "speaker", "who", "outlet", "date", "url", "denies", "reported_by"} <= set(st)
+    assert final["evidence"] == first["evidence"]
+    for u in updates:
+        assert final["answer"].startswith(u["answer"].strip()), (u["answer"], final["answer"])
+
+
 @pytest.mark.slow
 def test_chat_gives_a_cited_answer(client: Any) -> None:
     updates, final = _chat(client, BRIDGEHEAD_Q)
     assert updates and updates[-1]["done"] is True
+    _assert_evidence_first_and_nothing_taken_back(updates, final)
     assert final["done"] is True and final["abstained"] is False and final["error"] is None
     assert "bridgehead" in final["answer"].lower()
     _check_citations(final)
@@ -505,7 +570,8 @@ def test_local_model_end_to_end(client: Any) -> None:
     assert final["abstained"] is False, final["answer"]
     assert "bridgehead" in final["answer"].lower(), final["answer"]
     _check_citations(final)
-    assert len(updates) >= 2  # it streamed
+    _assert_evidence_first_and_nothing_taken_back(updates, final)
+    assert len(updates) >= 3  # the evidence, a checked sentence, the final answer
 
 
 def test_claims_citing_handles_markers_after_the_full_stop() -> None:

@@ -181,3 +181,44 @@ def test_source_filter_in_the_page(page: Any) -> None:
     for i in range(sources.count()):
         assert "Lavrov Accuses West of Issuing Ultimatum" in sources.nth(i).inner_text()
     assert "West is Pushing Kiev" not in bot.inner_text()
+
+
+def _choose_backend(page: Any, name: str) -> None:
+    page.get_by_text("Search settings").click()
+    page.locator("#rag-backend input").click()
+    page.locator("ul.options li", has_text=name).first.click()
+    page.keyboard.press("Escape")
+
+
+def test_the_local_model_streams_only_checked_sentences_after_the_key_statements(page: Any) -> None:
+    """The real local model, watched every 0.1 s: key statements first, then only text that is never taken back."""
+    _choose_backend(page, "local")
+    n_before = page.locator(BOT).count()
+    page.fill(TEXTBOX, BRIDGEHEAD_Q)
+    page.click(SUBMIT)
+    t0 = time.monotonic()
+    seen: list[tuple[float, bool, str]] = []  # (seconds, key statements on screen, answer text on screen)
+    shot = False
+    while time.monotonic() - t0 < 300:
+        if page.locator(BOT).count() > n_before:
+            last = page.locator(BOT).last
+            key = last.locator(".rag-key").count() > 0
+            answer = last.locator(".rag-answer").inner_text().strip() if last.locator(".rag-answer").count() else ""
+            seen.append((time.monotonic() - t0, key, "" if answer == "…" else answer))
+            if key and not shot and seen[-1][0] >= 1.0:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "ui_key_statements_1s.png"), full_page=True)
+                shot = True
+            if last.locator(".rag-sources").count() > 0 and page.locator(STOP).count() == 0:
+                break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the local model's answer did not finish in 300 s")
+    final = seen[-1][2]
+    assert "bridgehead" in final.lower(), final
+    first_key = next(i for i, (_, key, _) in enumerate(seen) if key)
+    first_text = next(i for i, (_, _, text) in enumerate(seen) if text)
+    assert first_key < first_text, "the key statements are on screen before any answer text"
+    assert all(final.startswith(text) for _, _, text in seen), [text for _, _, text in seen]  # nothing taken back
+    assert seen[first_key][0] < 5.0, f"key statements after {seen[first_key][0]:.1f} s"
+    assert not page.errors, page.errors
