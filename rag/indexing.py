@@ -32,7 +32,7 @@ from rag.types import Attribution, Chunk, Document
 
 log = logging.getLogger(__name__)
 
-METADATA_VERSION = "speakers-5"  # chunks carry their document's lead sentence and who says what in them
+METADATA_VERSION = "speakers-6"  # chunks carry their document's lead sentence and who says what in them
 PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 
 

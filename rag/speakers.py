@@ -69,8 +69,22 @@ def nlp() -> Any:
     return pipeline
 
 
+_POSSESSIVE = re.compile(r"\s*['’]s$")
+
+
 def _trim(phrase: str) -> str:
-    return " ".join(phrase.split()).strip(" ,.;:\"'“”‘’")
+    """Spaces, edge punctuation and a dangling possessive off: a speaker is never "Ana Ruiz's"."""
+    return _POSSESSIVE.sub("", " ".join(phrase.split())).strip(" ,.;:\"'“”‘’")
+
+
+def as_claimant(speaker: str | None) -> str | None:
+    """``speaker`` if it reads as a name to put after "According to": not a pronoun, nor a possessive fragment."""
+    if not speaker:
+        return None
+    words = speaker.split()
+    if (len(words) == 1 and words[0].lower() in PRONOUNS | NOT_SPEAKERS) or _POSSESSIVE.search(speaker):
+        return None
+    return speaker
 
 
 def _clean(phrase: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import spacy
 
-from rag.speakers import _quotation_paragraphs, attribute, from_metadata, to_metadata
+from rag.speakers import _quotation_paragraphs, as_claimant, attribute, from_metadata, to_metadata
 from rag.types import Attribution
 
 ARTICLE = (
@@ -118,3 +120,34 @@ def test_a_role_used_before_the_article_names_its_holder_is_resolved_later_on() 
     found = {text[a.start : a.end].strip(): a.speaker for a in attribute(text)}
     assert found["Europe has submitted to Washington, the Russian foreign minister said on Friday."] == "Sergey Lavrov"
     assert found["His lawyer said the case was closed."] == "His lawyer"  # someone's lawyer: not resolved ahead
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ("Ana Ruiz, a former ministry official, said the port would close.", "Ana Ruiz, a former ministry official"),
+        ("The Coastal Workers' Union said the port would close.", "Coastal Workers' Union"),
+        ("Maria Lopez's former chief engineer told the paper that the plant was rebuilt.", None),  # a description
+        ("The plant was rebuilt, said Adnan Saeed, an engineer who left Maria Lopez's ministry.", "Adnan Saeed"),
+    ],
+)
+def test_a_claimant_reads_as_a_name_never_a_possessive_fragment(text: str, speaker: str | None) -> None:
+    found = [a.speaker for a in attribute(text)]
+    assert len(found) == 1 and not re.search(r"['’]s$", found[0])
+    if speaker is not None:
+        assert found[0] == speaker
+
+
+@pytest.mark.parametrize(
+    "speaker, claimant",
+    [
+        ("Ana Ruiz", "Ana Ruiz"),
+        ("Ana Ruiz's", None),
+        ("he", None),
+        ("It", None),
+        (None, None),
+        ("the union", "the union"),
+    ],
+)
+def test_only_a_name_is_put_after_according_to(speaker: str | None, claimant: str | None) -> None:
+    assert as_claimant(speaker) == claimant

@@ -23,7 +23,7 @@ from rag.answering.checks.support import (
 )
 from rag.answering.questions import YES_NO_QUESTION
 from rag.config import CheckTuning
-from rag.speakers import REPORTING, nlp
+from rag.speakers import REPORTING, as_claimant, nlp
 from rag.text.markers import find_markers, strip_markers
 from rag.text.terms import bm25, lexical_terms
 from rag.types import Evidence, Statement
@@ -70,7 +70,7 @@ class NameTheClaimant:
                 out.append(sentence)
                 continue
             st, e = found
-            claimant = st.speaker or (e.outlet if yes_no else None)
+            claimant = as_claimant(st.speaker) or (e.outlet if yes_no else None)
             if claimant is None or _attributed(body, claimant, e.publisher, strict=yes_no):
                 out.append(sentence)
                 continue
