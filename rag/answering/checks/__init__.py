@@ -42,6 +42,7 @@ class Draft:
 
 class AnswerCheck(Protocol):
     name: str
+    after: tuple[str, ...]  # checks that must run before this one when both run (declared by the check itself)
 
     def run(self, draft: Draft) -> Draft:
         """The draft, repaired where this check finds a failure ("" text: nothing survives)."""
@@ -52,6 +53,7 @@ class GroundCitations:
     """Each sentence cited by the source that holds its words; figures no source gives are dropped."""
 
     name = "grounding"
+    after: tuple[str, ...] = ("negation",)  # it would drop "Yes, <what a source denies>" and leave a refusal
 
     def __init__(self, tuning: CheckTuning | None = None) -> None:
         self.tuning = tuning or CheckTuning()
@@ -63,7 +65,7 @@ class GroundCitations:
 
 def all_checks(tuning: CheckTuning | None = None) -> tuple[AnswerCheck, ...]:
     """Every check, in the default order, with the thresholds in ``tuning`` (default: CheckTuning's defaults)."""
-    return (  # denials first: grounding would drop "Yes, <what a source denies>" and leave a refusal, not the denial
+    return (
         KeepDenials(tuning),
         GroundCitations(tuning),
         NoInventedEntities(),
@@ -86,6 +88,10 @@ def checks_named(names: str, tuning: CheckTuning | None = None) -> tuple[AnswerC
     unknown = [n for n in wanted if n not in known]
     if unknown:
         raise InputError(f"unknown answer check {', '.join(unknown)}; known: {', '.join(known)}")
+    for i, n in enumerate(wanted):
+        late = [dep for dep in known[n].after if dep in wanted[i + 1 :]]
+        if late:
+            raise InputError(f"answer check {n} must come after {', '.join(late)} (RAG_ANSWER_CHECKS order)")
     return tuple(known[n] for n in wanted)
 
 

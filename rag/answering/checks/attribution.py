@@ -49,6 +49,7 @@ def _lower_first(text: str) -> str:
 
 class NameTheClaimant:
     name = "attribution"
+    after: tuple[str, ...] = ("negation",)  # it reads the wording the negation check gives a denial
 
     def __init__(self, tuning: CheckTuning | None = None) -> None:
         self.tuning = tuning or CheckTuning()

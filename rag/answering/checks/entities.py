@@ -66,6 +66,7 @@ class NoInventedEntities:
     """A sentence naming someone or somewhere no source names is dropped; an invented item of a list is cut from it."""
 
     name = "entities"
+    after: tuple[str, ...] = ()
 
     def run(self, draft: Draft) -> Draft:
         known = stems(f"{draft.question} {draft.context}")

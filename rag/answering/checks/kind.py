@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 class GivesWhatWasAsked:
     name = "kind"
+    after: tuple[str, ...] = ()
 
     def run(self, draft: Draft) -> Draft:
         if len(question_parts(draft.question)) > 1:  # each part asks its own kind of thing

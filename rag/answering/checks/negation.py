@@ -135,6 +135,7 @@ def _quote(st: Statement, e: Evidence) -> str:
 
 class KeepDenials:
     name = "negation"
+    after: tuple[str, ...] = ()
 
     def __init__(self, tuning: CheckTuning | None = None) -> None:
         self.tuning = tuning or CheckTuning()

@@ -29,6 +29,7 @@ QUESTION_WORDS = frozenset(
 
 class AddressesTheQuestion:
     name = "relevance"
+    after: tuple[str, ...] = ()
 
     def run(self, draft: Draft) -> Draft:
         # a follow-up ("And when was it due to end?") asks about what the earlier exchange was about

@@ -11,6 +11,7 @@ from rag.answering.checks.kind import GivesWhatWasAsked
 from rag.answering.checks.negation import KeepDenials
 from rag.answering.checks.relevance import AddressesTheQuestion
 from rag.config import Settings
+from rag.errors import InputError
 from rag.types import REFUSAL, Evidence, Statement
 
 CLAIM = Evidence(
@@ -360,3 +361,22 @@ def test_a_yes_to_what_a_source_denies_becomes_the_denial_even_where_grounding_w
 def test_the_configured_default_order_is_the_checks_own() -> None:
     """config.py is the floor and cannot import the checks: the two spellings of the order are held together here."""
     assert Settings().answer_checks.split(",") == [c.name for c in DEFAULT_CHECKS]
+
+
+@pytest.mark.parametrize(
+    "order, message",
+    [
+        ("grounding,negation", "grounding must come after negation"),
+        ("attribution,negation,grounding", "attribution must come after negation"),
+    ],
+)
+def test_a_check_order_that_breaks_a_declared_dependency_is_refused(order: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        checks_named(order)
+
+
+def test_every_declared_dependency_is_a_known_check_and_the_default_order_keeps_them() -> None:
+    names = [c.name for c in DEFAULT_CHECKS]
+    for i, check in enumerate(DEFAULT_CHECKS):
+        assert set(check.after) <= set(names[:i]), check.name
+    assert [c.name for c in checks_named("negation,attribution")] == ["negation", "attribution"]
