@@ -6,9 +6,8 @@ test against the real local model lives in tests/llm/test_local.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import SEEDS
 
 from rag.answering.evidence import (
     REFUSAL,
@@ -20,8 +19,6 @@ from rag.answering.evidence import (
 )
 from rag.text.tokens import count_tokens, estimate_prompt_tokens, estimate_user_tokens
 from rag.types import Passage
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def passage(
@@ -130,9 +127,11 @@ def test_budget_is_respected_and_lowest_ranked_passages_go_first(budget: int) ->
     req, given = build_request("What did Lavrov say about European security?", ps, budget_tokens=budget, max_tokens=160)
     assert estimate_user_tokens(req.user) <= budget
     ids = [p.chunk_id for p in ps]
-    assert [p.chunk_id for p in given] == ids[: len(given)] or all(p in ps for p in given)
     positions = [ids.index(p.chunk_id) for p in given]
-    assert positions == sorted(positions)
+    assert given and positions == sorted(positions)  # in rank order: what goes to fit is the lowest-ranked
+    if budget == 250:  # a tight budget gives fewer passages than a roomy one
+        _, roomy = build_request("What did Lavrov say about European security?", ps, budget_tokens=700, max_tokens=160)
+        assert len(given) < len(roomy)
 
 
 def test_context_window_caps_the_budget() -> None:
