@@ -21,20 +21,10 @@ from functools import lru_cache
 from typing import Any
 
 from rag.errors import ModelError
+from rag.text.lexicon import DENYING, DENYING_PHRASES, NOT_SPEAKERS, POSSESSIVE, PRONOUNS, REPORTING
 from rag.text.sentences import quote_depth
 from rag.types import Attribution
 
-#: verbs that report speech, a claim or a denial (lemmas)
-REPORTING = frozenset(
-    "say tell stress claim accuse deny allege add note state insist argue warn announce report believe suggest "
-    "assert explain confirm admit reply write declare emphasize emphasise point describe call reject urge vow "
-    "promise predict charge maintain contend acknowledge dismiss refute blame threaten recall quote".split()
-)
-#: reporting verbs whose content the speaker rejects
-DENYING = frozenset("deny reject dismiss refute".split())
-PRONOUNS = frozenset("he she him her they we i".split())
-#: subjects that point at a thing, not a speaker ("This suggests that…")
-NOT_SPEAKERS = frozenset("this that it which who what these those there".split())
 MAX_SPEAKER_WORDS = 7
 #: a sentence that is one whole quotation: “…” (straight quotes only when they plainly open and close it)
 _WHOLE_QUOTE = re.compile(r"^\s*(?:“[^“”]+”|\"\S[^\"]*[.?!,]\"|«[^«»]+»)\s*$")
@@ -69,22 +59,9 @@ def nlp() -> Any:
     return pipeline
 
 
-_POSSESSIVE = re.compile(r"\s*['’]s$")
-
-
 def _trim(phrase: str) -> str:
     """Spaces, edge punctuation and a dangling possessive off: a speaker is never "Ana Ruiz's"."""
-    return _POSSESSIVE.sub("", " ".join(phrase.split())).strip(" ,.;:\"'“”‘’")
-
-
-def as_claimant(speaker: str | None) -> str | None:
-    """``speaker`` if it reads as a name to put after "According to": not a pronoun, nor a possessive fragment."""
-    if not speaker:
-        return None
-    words = speaker.split()
-    if (len(words) == 1 and words[0].lower() in PRONOUNS | NOT_SPEAKERS) or _POSSESSIVE.search(speaker):
-        return None
-    return speaker
+    return POSSESSIVE.sub("", " ".join(phrase.split())).strip(" ,.;:\"'“”‘’")
 
 
 def _clean(phrase: str) -> str:
@@ -204,6 +181,8 @@ def _negated(verb: Any) -> bool:
     """The verb denies, or the clause it reports is negated ("…are not conducting…")."""
     if verb.lemma_.lower() in DENYING or any(c.dep_ == "neg" for c in verb.children):
         return True
+    if any((verb.lemma_.lower(), c.lower_) in DENYING_PHRASES for c in verb.children if c.dep_ == "prt"):
+        return True  # "ruled out talks"
     return any(t.dep_ == "neg" for c in verb.children if c.dep_ in ("ccomp", "xcomp") for t in c.subtree)
 
 

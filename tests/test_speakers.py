@@ -7,7 +7,7 @@ import re
 import pytest
 import spacy
 
-from rag.speakers import _quotation_paragraphs, as_claimant, attribute, from_metadata, to_metadata
+from rag.speakers import _quotation_paragraphs, attribute, from_metadata, to_metadata
 from rag.types import Attribution
 
 ARTICLE = (
@@ -136,18 +136,3 @@ def test_a_claimant_reads_as_a_name_never_a_possessive_fragment(text: str, speak
     assert len(found) == 1 and not re.search(r"['’]s$", found[0])
     if speaker is not None:
         assert found[0] == speaker
-
-
-@pytest.mark.parametrize(
-    "speaker, claimant",
-    [
-        ("Ana Ruiz", "Ana Ruiz"),
-        ("Ana Ruiz's", None),
-        ("he", None),
-        ("It", None),
-        (None, None),
-        ("the union", "the union"),
-    ],
-)
-def test_only_a_name_is_put_after_according_to(speaker: str | None, claimant: str | None) -> None:
-    assert as_claimant(speaker) == claimant

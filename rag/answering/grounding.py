@@ -19,6 +19,7 @@ from rag.answering.evidence import human_date
 from rag.answering.questions import QUANTITY_QUESTION
 from rag.config import CheckTuning
 from rag.ingest.dates import MONTH_PATTERN
+from rag.text.lexicon import FRAMING, forms
 from rag.text.markers import find_markers, format_marker, strip_markers
 from rag.text.sentences import split_answer
 from rag.text.terms import tokenize
@@ -26,7 +27,7 @@ from rag.types import Evidence
 
 # the thresholds (re-citing, attaching, dropping a sentence) are rag.config.CheckTuning
 #: how answers are framed rather than what they claim
-FRAME_WORDS = "according to the sources source yes no said says say stated noted added claimed reported told"
+FRAME_WORDS = " ".join(["according to the sources source yes no", *sorted(f for v in FRAMING for f in forms(v))])
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"

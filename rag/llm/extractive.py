@@ -9,19 +9,13 @@ sentence already names who is speaking.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from rag.text.lexicon import reported_speech
 from rag.text.sentences import split_sentences
 from rag.text.terms import bm25, lexical_terms
 from rag.types import REFUSAL, Evidence, LLMRequest
 
-#: a sentence that already says who is speaking needs no "According to ..."
-_SPEAKER = re.compile(
-    r"\b(?:said|says|say|stated|states|stressed|noted|told|added|claimed|claims|declared|"
-    r"announced|emphasi[sz]ed|according to|quoted|warned|accused|believes?|insisted|argued)\b",
-    re.IGNORECASE,
-)
 _COMMON_STARTS = frozenset(
     {"The", "This", "That", "These", "Those", "It", "Its", "A", "An", "In", "On", "At", "For", "But", "And", "However"}
 )
@@ -52,7 +46,7 @@ def _candidates(evidence: list[Evidence]) -> list[tuple[int, str]]:
 
 def _attributed(sentence: str, e: Evidence | None) -> str:
     s = sentence.strip().rstrip(".!?;:").strip()
-    if _SPEAKER.search(s) or e is None or not e.publisher:
+    if reported_speech().search(s) or e is None or not e.publisher:  # it says who speaks
         return s
     first, _, rest = s.partition(" ")
     if first in _COMMON_STARTS:

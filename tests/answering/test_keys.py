@@ -11,7 +11,7 @@ import pytest
 
 from rag.answering import evidence_only
 from rag.answering.keys import key_evidence
-from rag.speakers import PRONOUNS
+from rag.text.lexicon import PRONOUNS
 from rag.types import Evidence, LLMRequest, Passage, Statement
 
 QUESTION = "Will the port reopen in June?"

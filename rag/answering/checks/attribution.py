@@ -23,7 +23,8 @@ from rag.answering.checks.support import (
 )
 from rag.answering.questions import YES_NO_QUESTION
 from rag.config import CheckTuning
-from rag.speakers import REPORTING, as_claimant, nlp
+from rag.speakers import nlp
+from rag.text.lexicon import STANCE, claimant
 from rag.text.markers import find_markers, strip_markers
 from rag.text.terms import bm25, lexical_terms
 from rag.types import Evidence, Statement
@@ -31,8 +32,6 @@ from rag.types import Evidence, Statement
 if TYPE_CHECKING:
     from rag.answering.checks import Draft
 
-#: verbs whose subject owns what follows: reporting ones and those of wanting and thinking
-_STANCE = REPORTING | frozenset("want hope think expect consider fear feel wish see".split())
 #: the answer's own framing, which the claimant's name replaces
 _SOURCES_SAY = re.compile(r"^\s*according to (?:the )?sources?\s*,?\s*", re.IGNORECASE)
 
@@ -71,8 +70,8 @@ class NameTheClaimant:
                 out.append(sentence)
                 continue
             st, e = found
-            claimant = as_claimant(st.speaker) or (e.outlet if yes_no else None)
-            if claimant is None or _attributed(body, claimant, e.publisher, strict=yes_no):
+            who_claims = claimant(st, e.outlet) if (st.speaker or yes_no) else None
+            if who_claims is None or _attributed(body, who_claims, e.publisher, strict=yes_no):
                 out.append(sentence)
                 continue
             if e.n not in find_markers(sentence):  # the claimant's words are in another source: cite it too
@@ -80,14 +79,14 @@ class NameTheClaimant:
             rest = _SOURCES_SAY.sub("", YES_NO.sub("", body) if yes_no else body)
             if not re.search(r"\w{3,}", rest):  # a bare "Yes [1]": say what the source says, and whose it is
                 rest = st.text.strip()
-                if names(claimant, rest):
+                if names(who_claims, rest):
                     out.append(with_marker(sentence, rest))
-                    changed.append(claimant)
+                    changed.append(who_claims)
                     continue
             # the outlet in brackets; a page without a publisher has only its title, which would read as noise
-            who = claimant if claimant == e.outlet or not e.publisher else f"{claimant} ({e.publisher})"
+            who = who_claims if who_claims == e.outlet or not e.publisher else f"{who_claims} ({e.publisher})"
             out.append(with_marker(sentence, f"According to {who}, {_lower_first(rest.rstrip('.'))}"))
-            changed.append(claimant)
+            changed.append(who_claims)
         if not changed:
             return draft
         return draft.noted(" ".join(out), f"{self.name}: attributed to {', '.join(dict.fromkeys(changed))}")
@@ -136,7 +135,7 @@ def _attributed(body: str, claimant: str, publisher: str | None, strict: bool) -
             head = head.head  # "Taylor" → "Swift"; "Lavrov and Aleinik" → "Lavrov"
         if head.dep_ in ("attr", "poss", "ROOT"):  # "… is Sanborn", "Lavrov's claim", a bare name
             return True
-        if head.dep_ in ("nsubj", "nsubjpass") and (not strict or head.head.lemma_.lower() in _STANCE):
+        if head.dep_ in ("nsubj", "nsubjpass") and (not strict or head.head.lemma_.lower() in STANCE):
             return True
         if head.dep_ == "pobj" and (head.head.dep_ == "agent" or _according_to(head.head)):
             return True

@@ -35,7 +35,8 @@ from rag.answering.checks.support import (
 from rag.answering.questions import YES_NO_QUESTION
 from rag.config import CheckTuning
 from rag.embedding import get_embedder
-from rag.speakers import DENYING, nlp
+from rag.speakers import nlp
+from rag.text.lexicon import DENYING, NEGATIVE_WORDS, claimant
 from rag.text.markers import strip_markers
 from rag.text.terms import tokenize
 from rag.types import Evidence, Statement
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 #: verbs too common to show that an answer asserts the same thing as a negated source ("was", "had")
 _LIGHT = frozenset("be have do get make go take say".split())
 #: negative words that are not parsed as ``neg`` ("no knowledge", "nothing to do with it")
-_NEGATIVE_WORDS = frozenset("no never none nothing nobody neither nor".split())
 _LEFT_OUT = ("conj", "cc", "punct", "advcl", "mark")
 
 
@@ -100,7 +100,7 @@ def negations(text: str) -> tuple[Negation, ...]:
     """What ``text`` negates ("…are not conducting…", "no linkage") or denies ("denied that he formed…")."""
     out: list[Negation] = []
     for tok in nlp()(text):
-        if tok.dep_ == "neg" or (tok.lower_ in _NEGATIVE_WORDS and tok.dep_ in ("det", "advmod", "nsubj", "dobj")):
+        if tok.dep_ == "neg" or (tok.lower_ in NEGATIVE_WORDS and tok.dep_ in ("det", "advmod", "nsubj", "dobj")):
             pred = tok.head
             content = [c for c in pred.children if c.dep_ in ("acomp", "attr")]
             out.append(_negation(content[0] if pred.pos_ == "AUX" and content else pred))
@@ -127,8 +127,8 @@ def _contradicts(sentence: str, statement: str) -> bool:
 def _quote(st: Statement, e: Evidence) -> str:
     """The statement in its own words, with whose words they are: the speaker unless it names one itself."""
     publisher = e.publisher or e.outlet
-    who = st.speaker
-    if who is None or who == publisher or set(stems(who)) <= set(stems(st.text)):
+    who = claimant(st, publisher)
+    if who == publisher or set(stems(who)) <= set(stems(st.text)):
         return f"{publisher} reports: “{st.text.strip()}”"
     return f"{who[:1].upper()}{who[1:]} ({publisher}) says: “{st.text.strip()}”"
 

@@ -10,24 +10,18 @@ import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from rag.embedding import Embedder, get_embedder
+from rag.text.lexicon import negation
 from rag.text.markers import find_markers, strip_markers
 from rag.text.sentences import split_answer, split_sentences
 from rag.text.terms import tokenize
 from rag.types import Evidence, Statement
-
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|"
-    r"refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?)\b|n[’']t\b",
-    re.IGNORECASE,
-)
-
 
 #: a bare "Yes,"/"No." opening an answer
 YES_NO = re.compile(r"^\s*(?:yes|no)\b[,.!;:]?\s*", re.IGNORECASE)
 
 
 def negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+    return bool(negation().search(text))
 
 
 def sentences(text: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.checks import DEFAULT_CHECKS, Draft, check_answer, checks_named
+from rag.answering.checks import DEFAULT_CHECKS, AnswerCheck, Draft, GroundCitations, check_answer, checks_named
 from rag.answering.checks.attribution import NameTheClaimant
 from rag.answering.checks.entities import NoInventedEntities
 from rag.answering.checks.kind import GivesWhatWasAsked
@@ -345,15 +345,18 @@ def test_an_answer_gives_the_kind_of_thing_asked_for(question: str, text: str, r
 
 
 @pytest.mark.parametrize(
-    "order, denial_shown",
-    [("negation,grounding,entities", True), ("grounding,entities,negation", False)],  # the default, the old order
+    "checks, denial_shown",
+    [
+        (checks_named("negation,grounding,entities"), True),  # the default order
+        ((GroundCitations(), NoInventedEntities(), KeepDenials()), False),  # the old one, now refused when configured
+    ],
 )
 def test_a_yes_to_what_a_source_denies_becomes_the_denial_even_where_grounding_would_drop_it(
-    order: str, denial_shown: bool
+    checks: tuple[AnswerCheck, ...], denial_shown: bool
 ) -> None:
     """Denials are checked first: a "Yes" padded with words no source has would otherwise end as a bare refusal."""
     text = "Yes, Russia is conducting undercover negotiations with Brussels bankers and Pentagon generals [1]."
-    out = check_answer(Draft(text, "Is Russia holding undercover talks with the West?", [DENIAL]), checks_named(order))
+    out = check_answer(Draft(text, "Is Russia holding undercover talks with the West?", [DENIAL]), checks)
     assert ("not conducting any undercover negotiations" in out.text) is denial_shown
     assert (out.text == REFUSAL) is not denial_shown
 
