@@ -7,7 +7,9 @@ key statements exactly as the chat does before its model call; a statement "hold
 speaker's name as the reader sees it, contains an expected answer phrase (the evaluation's own matcher). Times
 are warm (models loaded, one question asked first) and cover retrieval, evidence selection and grouping.
 ``--large`` also times them on an index of 300+ articles (seeds, second corpus, the article-extraction
-benchmark's development pages and Vaswani abstracts as articles).
+benchmark's development pages and Vaswani abstracts as articles). ``--budgets 520,400`` measures what a
+smaller prompt costs instead: for each prompt budget and layout, the per-question prompt's cl100k tokens (p50)
+and for how many answerable questions the sources the model is given hold an expected answer.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import statistics
 import sys
 import time
@@ -26,9 +29,19 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_generality import SETS, second_corpus, use_index  # noqa: E402
 from benchmarks.machine import machine_info  # noqa: E402
-from rag import evaluation  # noqa: E402
+from rag import config, evaluation  # noqa: E402
 from rag.answering import evidence_only  # noqa: E402
+from rag.answering.pipeline import choose_evidence, find_passages  # noqa: E402
+from rag.evaluation.questions import contains_any_phrase  # noqa: E402
 from rag.evaluation.runner import key_hits  # noqa: E402
+from rag.text.tokens import count_tokens  # noqa: E402
+
+#: prompt layouts compared by --budgets: (name, EvidenceTuning overrides)
+LAYOUTS = {
+    "question twice, titles": {"question_first": True, "title_overlap": 1.0},
+    "question once, titles": {"question_first": False, "title_overlap": 1.0},
+    "question once, new-word titles": {"question_first": False, "title_overlap": 0.6},
+}
 
 EXTRACTION = ROOT.parent / "shared" / "eval" / "article-extraction-benchmark" / "html"
 
@@ -70,6 +83,37 @@ def run_set(name: str) -> dict[str, Any]:
     }
 
 
+def _history(turns: list[str]) -> list[dict[str, str]] | None:
+    """Earlier turns of a follow-up as the chat would pass them (the answers' text does not change retrieval)."""
+    return [m for t in turns for m in ({"role": "user", "content": t}, {"role": "assistant", "content": ""})] or None
+
+
+def prompt_costs(name: str, budget: int, layout: dict[str, Any]) -> dict[str, Any]:
+    """Tokens p50 of the per-question prompt, and answerable questions whose given sources hold an answer."""
+    base = config.get_settings()
+    config.configure(
+        index_dir=base.index_dir,
+        seeds_dir=base.seeds_dir,
+        prompt_budget=budget,
+        evidence=base.evidence.model_copy(update=layout),
+    )
+    tokens: list[int] = []
+    held = answerable = 0
+    for q in evaluation.load_questions(SETS[name]):
+        found = find_passages(q.question, _history(list(q.turns[:-1])), None, None, None, None)
+        if found.gated:
+            continue
+        choose_evidence(found, None)
+        assert found.request is not None
+        tokens.append(count_tokens(found.request.user))
+        if q.answerable and q.answers:
+            answerable += 1
+            sources = "".join(re.findall(r"<source.*?</source>", found.request.user, re.S))
+            held += contains_any_phrase(sources, q.answers)
+    config.configure(index_dir=base.index_dir, seeds_dir=base.seeds_dir)
+    return {"tokens_p50": statistics.median(tokens) if tokens else None, "answer_in_evidence": held, "of": answerable}
+
+
 def large_corpus(folder: Path, vaswani_docs: int = 200) -> Path:
     """300+ articles: the seeds, the second corpus, the extraction benchmark's pages, Vaswani abstracts."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,14 +134,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-keys"))
     ap.add_argument("--large", action="store_true", help="also time them on a 300+ article index")
+    ap.add_argument("--budgets", help="comma-separated prompt budgets: measure what a smaller prompt costs")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     results: dict[str, Any] = {"machine": machine_info(["sentence-transformers", "chromadb"])}
-    use_index(args.work / "seed-index", ROOT / "seeds", {})
-    for name in ("dev", "test"):
-        results[name] = run_set(name)
-    use_index(args.work / "second-index", second_corpus(args.work / "second-corpus"), {})
-    results["second"] = run_set("second")
+    budgets = [int(b) for b in args.budgets.split(",")] if args.budgets else []
+    indexes = {
+        "seeds": (args.work / "seed-index", ROOT / "seeds", ("dev", "test")),
+        "second": (args.work / "second-index", second_corpus(args.work / "second-corpus"), ("second",)),
+    }
+    for index_dir, corpus, names in indexes.values():
+        use_index(index_dir, corpus, {})
+        for name in names:
+            if budgets:
+                results[name] = {
+                    f"{budget} / {layout}": prompt_costs(name, budget, over)
+                    for budget in budgets
+                    for layout, over in LAYOUTS.items()
+                }
+            else:
+                results[name] = run_set(name)
     if args.large:
         corpus = large_corpus(args.work / "large-corpus")
         use_index(args.work / "large-index", corpus, {})

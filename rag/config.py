@@ -87,6 +87,15 @@ class EvidenceTuning(BaseModel):
         1, ge=0, description="The sentence before each of the best this many ('this matter', 'he said' point back)."
     )
     quote_span: int = Field(3, ge=1, description="At most this many sentences are joined to close a quotation.")
+    question_first: bool = Field(
+        True, description="Also ask the question before the sources (it is always asked after them)."
+    )
+    title_overlap: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="A source's title is left out of its header when this share of its words is in its sentences.",
+    )
     key_statements: int = Field(
         3, ge=1, le=10, description="Evidence sentences shown to the reader first, before the model's answer."
     )

@@ -182,10 +182,19 @@ def _with_speaker(st: Statement) -> str:
     return f"({st.speaker}:) {st.text}"
 
 
-def format_source(n: int, passage: Passage, sentences: Sequence[str], speaker_hints: bool = True) -> str:
+def _title_adds(title: str, sentences: Sequence[str], overlap: float) -> bool:
+    """Whether a title says something its chosen sentences do not (a title that repeats the lede costs tokens)."""
+    words = set(re.findall(r"\w+", title.lower()))
+    body = set(re.findall(r"\w+", " ".join(sentences).lower()))
+    return not words or len(words & body) < overlap * len(words)
+
+
+def format_source(
+    n: int, passage: Passage, sentences: Sequence[str], speaker_hints: bool = True, title_overlap: float = 1.0
+) -> str:
     """One fenced source: header attributes then the chosen sentences in document order, speakers named."""
     attrs = [f"n={n}"]
-    if passage.title:
+    if passage.title and _title_adds(passage.title, sentences, title_overlap):
         attrs.append(f'title="{truncate_tokens(_attr(passage.title), 24)}"')
     if passage.publisher:
         attrs.append(f'publisher="{_attr(passage.publisher)}"')
@@ -196,11 +205,12 @@ def format_source(n: int, passage: Passage, sentences: Sequence[str], speaker_hi
     return f"<source {' '.join(attrs)}>\n{body}\n</source>"
 
 
-def format_user(sources: list[str], question: str, history_note: str | None) -> str:
+def format_user(sources: list[str], question: str, history_note: str | None, question_first: bool = True) -> str:
     # measured on the seed follow-ups: with the earlier exchange just before the final question, the 1.5B
     # repeated the earlier answer ("Which countries did he name there?"); placed first, it did not (6/6)
     parts = [neutralise(history_note.strip())] if history_note else []
-    parts += [f"Question to answer from these sources: {neutralise(question.strip())}"] if sources else []
+    if sources and question_first:
+        parts.append(f"Question to answer from these sources: {neutralise(question.strip())}")
     parts += ["Sources:", *sources] if sources else ["Sources: (none)"]
     if history_note:
         # a "Follow-up question:" label made the 1.5B refuse, this wording did not
@@ -305,25 +315,27 @@ def build_request(
     :class:`EvidenceTuning`'s defaults; the pipeline passes ``settings.evidence``)
     decides which sentences are chosen.
     """
+    t = tuning or EvidenceTuning()
     limit = budget_tokens
     if context_window is not None:
         limit = min(limit, context_window - max_tokens - estimate_prompt_tokens(SYSTEM_PROMPT, ""))
-    fixed = estimate_user_tokens(format_user([], question, history_note))
+    fixed = estimate_user_tokens(format_user([], question, history_note, t.question_first))
     if fixed > limit:
         raise InputError("the question is too long for the model's context; please shorten it")
     ranked = [p for p in passages if p.text.strip()]
     if not ranked:
-        return _request(question, [], [], history_note, max_tokens, grammar, speaker_hints), []
-    selected = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, tuning or EvidenceTuning(), who_lede)
+        return _request(question, [], [], history_note, max_tokens, grammar, speaker_hints, t), []
+    selected = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, t, who_lede)
     kept = [(p, s) for p, s in zip(ranked, selected, strict=True) if s]
     while kept:
-        sources = [format_source(i, p, s, speaker_hints) for i, (p, s) in enumerate(kept, 1)]
-        if estimate_user_tokens(format_user(sources, question, history_note)) <= limit:
+        sources = [format_source(i, p, s, speaker_hints, t.title_overlap) for i, (p, s) in enumerate(kept, 1)]
+        if estimate_user_tokens(format_user(sources, question, history_note, t.question_first)) <= limit:
             break
         kept.pop()  # lowest-ranked passage goes first
     # a passage keeps its lead only where the model was shown it and its own text lacks it
     given = [replace(p, lead=p.lead if p.lead in s and p.lead not in p.text else None) for p, s in kept]
-    return _request(question, given, [s for _, s in kept], history_note, max_tokens, grammar, speaker_hints), given
+    sentences = [s for _, s in kept]
+    return _request(question, given, sentences, history_note, max_tokens, grammar, speaker_hints, t), given
 
 
 def _request(
@@ -333,7 +345,8 @@ def _request(
     history_note: str | None,
     max_tokens: int,
     grammar: bool,
-    speaker_hints: bool = True,
+    speaker_hints: bool,
+    t: EvidenceTuning,
 ) -> LLMRequest:
     evidence = [
         Evidence(
@@ -341,10 +354,13 @@ def _request(
         )
         for i, (p, s) in enumerate(zip(passages, sentences, strict=True), 1)
     ]
-    sources = [format_source(e.n, p, s, speaker_hints) for e, p, s in zip(evidence, passages, sentences, strict=True)]
+    sources = [
+        format_source(e.n, p, s, speaker_hints, t.title_overlap)
+        for e, p, s in zip(evidence, passages, sentences, strict=True)
+    ]
     return LLMRequest(
         system=SYSTEM_PROMPT,
-        user=format_user(sources, question, history_note),
+        user=format_user(sources, question, history_note, t.question_first),
         question=question,
         evidence=evidence,
         max_tokens=max_tokens,

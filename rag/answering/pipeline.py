@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Found:
+class Prepared:
     """What retrieval and the evidence step found for a question, before any model call."""
 
     asked: str  # the question, whitespace normalised
@@ -43,14 +43,15 @@ class _Found:
     request: LLMRequest | None = None
 
 
-def _find(
+def find_passages(
     question: str,
     history: list[dict[str, str]] | None,
     k: int | None,
     sources: list[str] | None,
     since: str | None,
     until: str | None,
-) -> _Found:
+) -> Prepared:
+    """The question resolved (a follow-up made standalone), its passages retrieved and the abstain gate decided."""
     s = get_settings()
     check_query(question, s.max_query_chars)
     asked = " ".join(question.split())
@@ -58,10 +59,10 @@ def _find(
     k = MAX_PASSAGES if k is None else check_k(k)
     passages = passages_for(query, k, s.split_questions, sources=sources, since=since, until=until)
     note = conversation_note(history) if query != asked else None
-    return _Found(asked, query, passages, note, below_gate(passages, s.abstain_similarity))
+    return Prepared(asked, query, passages, note, below_gate(passages, s.abstain_similarity))
 
 
-def _choose_evidence(found: _Found, context_window: int | None) -> None:
+def choose_evidence(found: Prepared, context_window: int | None) -> None:
     """The evidence sentences and the prompt: ``found.request``, and ``found.passages`` narrowed to those given."""
     s = get_settings()
     found.request, found.passages = build_request(
@@ -97,7 +98,7 @@ def answer_stream(
     name = (backend or s.backend).strip().lower()
     if name not in available_backends():
         raise RagError(f"unknown backend {name!r}; known: {', '.join(available_backends())}")
-    found = _find(question, history, k, sources, since, until)
+    found = find_passages(question, history, k, sources, since, until)
     if found.gated:
         evidence = key_evidence(found.asked, found.query, None, found.passages, s.evidence, seconds=_since(t0))
         yield evidence
@@ -119,7 +120,7 @@ def answer_stream(
     llm: LLM | None = None
     try:
         llm = get_backend(name)
-        _choose_evidence(found, llm.context_window)
+        choose_evidence(found, llm.context_window)
     except RagError as exc:  # no model, or no room for the question: the reader still gets the sources
         error = str(exc)
     request, given = found.request, found.passages
@@ -173,9 +174,9 @@ def evidence_only(
 ) -> KeyEvidence:
     """The key statements and sources for ``question`` without any model (no backend is loaded or called)."""
     t0 = time.perf_counter()
-    found = _find(question, history, k, sources, since, until)
+    found = find_passages(question, history, k, sources, since, until)
     if not found.gated:
-        _choose_evidence(found, None)
+        choose_evidence(found, None)
     tuning = get_settings().evidence
     return key_evidence(found.asked, found.query, found.request, found.passages, tuning, seconds=_since(t0))
 

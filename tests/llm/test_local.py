@@ -171,13 +171,14 @@ def test_planted_instruction_in_a_source_is_not_followed(llm: LocalLLM) -> None:
 @pytest.mark.slow
 def test_generation_is_serialised_across_threads(llm: LocalLLM) -> None:
     req, _ = build_request("Who met Aleinik?", EVIDENCE, budget_tokens=700, max_tokens=12)
+    alone = "".join(llm.stream(req))  # greedy decoding: one thread at a time gives this every time
     outs: list[str] = []
     threads = [threading.Thread(target=lambda: outs.append("".join(llm.stream(req)))) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(outs) == 2 and all(outs)
+    assert alone and outs == [alone, alone]  # interleaved generations would have mixed their tokens
 
 
 @pytest.mark.slow
