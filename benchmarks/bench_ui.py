@@ -121,14 +121,28 @@ def one_chat(url: str, q: dict[str, Any], barrier: threading.Barrier, out: dict[
         barrier.wait()
         t0 = time.perf_counter()
         job = client.submit(question=q["question"], history=[], api_name="/chat")
-        first = None
+        first = evidence = first_text = None
+        ahead = 0
         n_updates = 0
-        for _ in job:
+        for update in job:
             n_updates += 1
+            now = time.perf_counter() - t0
             if first is None:
-                first = time.perf_counter() - t0
+                first = now
+            if evidence is None and isinstance(update, dict) and update.get("evidence"):
+                evidence, ahead = now, int(update["evidence"].get("ahead") or 0)
+            if first_text is None and isinstance(update, dict) and update.get("answer"):
+                first_text = now
         final = job.result()
-        out.update(latency=time.perf_counter() - t0, first_update=first, updates=n_updates, final=final)
+        out.update(
+            latency=time.perf_counter() - t0,
+            first_update=first,
+            evidence=evidence,
+            first_text=first_text,
+            ahead=ahead,
+            updates=n_updates,
+            final=final,
+        )
     except Exception as exc:  # noqa: BLE001 - a lost answer is a result
         out.update(error=f"{type(exc).__name__}: {exc}")
 
@@ -150,7 +164,7 @@ def burst(url: str, questions: list[dict[str, Any]], timeout: float) -> dict[str
     wall = time.perf_counter() - t0
 
     lost, mixed, hits = [], [], 0
-    latencies, firsts = [], []
+    latencies, firsts, evidences, texts = [], [], [], []
     for q, o in zip(questions, outs, strict=True):
         final = o.get("final")
         if not isinstance(final, dict) or not final.get("done"):
@@ -163,6 +177,10 @@ def burst(url: str, questions: list[dict[str, Any]], timeout: float) -> dict[str
         latencies.append(o["latency"])
         if o.get("first_update") is not None:
             firsts.append(o["first_update"])
+        if o.get("evidence") is not None:
+            evidences.append(o["evidence"])
+        if o.get("first_text") is not None:
+            texts.append(o["first_text"])
         answer = final.get("answer", "").lower()
         if any(a.lower() in answer for a in q.get("answers", [])):
             hits += 1
@@ -178,7 +196,12 @@ def burst(url: str, questions: list[dict[str, Any]], timeout: float) -> dict[str
         "latency_p95_s": round(percentile(latencies, 95), 2) if latencies else None,
         "latency_max_s": round(max(latencies), 2) if latencies else None,
         "first_update_p50_s": round(statistics.median(firsts), 2) if firsts else None,
+        "evidence_p50_s": round(statistics.median(evidences), 2) if evidences else None,
+        "evidence_p95_s": round(percentile(evidences, 95), 2) if evidences else None,
+        "first_text_p50_s": round(statistics.median(texts), 2) if texts else None,
+        "most_ahead": max((int(o.get("ahead") or 0) for o in outs), default=0),
         "key_phrase_hits": hits,
+        "answers": {q["id"]: (o.get("final") or {}).get("answer") for q, o in zip(questions, outs, strict=True)},
     }
 
 
@@ -203,7 +226,16 @@ def bench_backend(index_dir: Path, backend: str, n: int, logs: Path, timeout: fl
         warm_s = time.perf_counter() - t0
         assert warm.get("done"), warm
         print(f"  {backend}: page served in {served:.1f}s, first answer (model loads) {warm_s:.1f}s", file=sys.stderr)
-        result = burst(server.url, load_questions(n), timeout)
+        questions = load_questions(n)
+        result = burst(server.url, questions, timeout)
+        if backend == "local":  # greedy decoding: an answer given under load must be the one it gets alone
+            alone = {
+                q["id"]: Client(server.url, verbose=False).predict(
+                    question=q["question"], history=[], api_name="/chat"
+                )["answer"]
+                for q in questions
+            }
+            result["same_as_alone"] = sum(result["answers"][i] == a for i, a in alone.items())
         return {"backend": backend, "startup_s": round(served, 2), "warmup_first_answer_s": round(warm_s, 2)} | result
     finally:
         server.stop()
@@ -237,14 +269,15 @@ def markdown(res: dict[str, Any]) -> str:
         "sent.",
         "",
         "| backend | chats | completed | lost | mixed up | wall s | answers/s | p50 s | p95 s | max s | "
-        "first update p50 s | key phrase in answer |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "key statements p50 / p95 s | first checked text p50 s | most ahead | same as alone | key phrase in answer |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in res["load"]:
         lines.append(
             f"| {r['backend']} | {r['clients']} | {r['completed']} | {len(r['lost'])} | {len(r['mixed_up'])} | "
             f"{r['wall_s']} | {r['throughput_answers_per_s']} | {r['latency_p50_s']} | {r['latency_p95_s']} | "
-            f"{r['latency_max_s']} | {r['first_update_p50_s']} | {r['key_phrase_hits']}/{r['clients']} |"
+            f"{r['latency_max_s']} | {r['evidence_p50_s']} / {r['evidence_p95_s']} | {r['first_text_p50_s']} | "
+            f"{r['most_ahead']} | {r.get('same_as_alone', '–')} | {r['key_phrase_hits']}/{r['clients']} |"
         )
     lines += [
         "",

@@ -207,7 +207,7 @@ def format_source(
 
 def format_user(sources: list[str], question: str, history_note: str | None, question_first: bool = True) -> str:
     # measured on the seed follow-ups: with the earlier exchange just before the final question, the 1.5B
-    # repeated the earlier answer ("Which countries did he name there?"); placed first, it did not (6/6)
+    # repeated the earlier answer to a follow-up asking for more of the same; placed first, it did not (6/6)
     parts = [neutralise(history_note.strip())] if history_note else []
     if sources and question_first:
         parts.append(f"Question to answer from these sources: {neutralise(question.strip())}")

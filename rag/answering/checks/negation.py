@@ -87,7 +87,8 @@ def _negation(pred: Any) -> Negation:
     tokens = _clause(pred)
     subject = {t.i for c in pred.children if c.dep_ in ("nsubj", "nsubjpass") for t in c.subtree}
     light = pred.lemma_.lower() in _LIGHT or pred.pos_ not in ("VERB", "ADJ")
-    head = "" if light else next(iter(_terms(pred.text)), "")
+    # the predicate's own stem, even where it is a stop word to spaCy ("used", "made"): it is what is negated
+    head = "" if light else next(iter(tokenize([pred.text])[0]), "")
     return Negation(
         head=head,
         clause=" ".join(t.text for t in tokens),
@@ -116,8 +117,9 @@ def negations(text: str) -> tuple[Negation, ...]:
 def _contradicts(sentence: str, statement: str) -> bool:
     """Whether ``sentence`` (no negation of its own) asserts something ``statement`` negates or denies."""
     said = _terms(strip_markers(sentence))
+    predicates = set(tokenize([strip_markers(sentence)])[0])  # stop words to spaCy ("used") kept
     for n in negations(statement):
-        if n.head and n.head in said:
+        if n.head and n.head in predicates:
             return True
         if not n.head and len(n.scope & said) >= max(2, len(n.scope) / 2):
             return True

@@ -32,7 +32,7 @@ class AddressesTheQuestion:
     after: tuple[str, ...] = ()
 
     def run(self, draft: Draft) -> Draft:
-        # a follow-up ("And when was it due to end?") asks about what the earlier exchange was about
+        # a follow-up ("And when does it close?") asks about what the earlier exchange was about
         q_terms = set(tokenize([f"{draft.question} {draft.context}"])[0]) - QUESTION_WORDS
         a_terms = set(novel_terms(tokenize([strip_markers(draft.text)])[0], set()))
         if not a_terms or not q_terms or a_terms & q_terms:

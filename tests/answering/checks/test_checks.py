@@ -192,25 +192,25 @@ def test_a_page_without_a_publisher_is_not_named_by_its_title() -> None:
 
 NICKNAME = Evidence(
     n=1,
-    text='Volker said he never used the term "three amigos" and added, "I frankly cringe when I hear it."',
-    publisher="CBS News",
+    text='Brandt said he never used the term "harbour barons" and added, "I frankly cringe when I hear it."',
+    publisher="Coast Herald",
     statements=(
         Statement(
-            'Volker said he never used the term "three amigos" and added, "I frankly cringe when I hear it."',
-            "Kurt Volker",
+            'Brandt said he never used the term "harbour barons" and added, "I frankly cringe when I hear it."',
+            "Anton Brandt",
             denial=True,
         ),
     ),
 )
 POLICE = Evidence(
     n=2,
-    text="China said it is committed to the formula, while the city's police deny accusations of brutality.",
-    publisher="Express.co.uk",
+    text="The council said it is committed to the plan, while the city's police deny accusations of brutality.",
+    publisher="Daily Courier",
     statements=(
-        Statement("Hong Kong police laid siege to a university."),
+        Statement("Port Ellis police laid siege to a college."),
         Statement(
-            "China said it is committed to the formula, while the city's police deny accusations of brutality.",
-            "China",
+            "The council said it is committed to the plan, while the city's police deny accusations of brutality.",
+            "the council",
         ),
     ),
 )
@@ -220,14 +220,14 @@ POLICE = Evidence(
     "question, text, expected",
     [
         (  # the source negates something else than what the answer says: left alone
-            "What nickname made Volker cringe?",
-            'The nickname that made Volker cringe was "three amigos" [1].',
+            "What nickname made Brandt cringe?",
+            'The nickname that made Brandt cringe was "harbour barons" [1].',
             None,
         ),
         (  # the answer asserts the very predicate the source negates
-            "Did Volker use the term three amigos?",
-            'Yes, Volker used the term "three amigos" [1].',
-            'Kurt Volker (CBS News) says: “Volker said he never used the term "three amigos" and added, "I frankly '
+            "Did Brandt use the term harbour barons?",
+            'Yes, Brandt used the term "harbour barons" [1].',
+            'Anton Brandt (Coast Herald) says: “Brandt said he never used the term "harbour barons" and added, "I frankly '
             'cringe when I hear it."” [1].',
         ),
     ],
@@ -241,53 +241,53 @@ def test_only_what_the_source_negates_counts_as_contradicted(question: str, text
     "text, expected",
     [
         (  # the claim asserted: the denial takes its place, in its own words (they name who denies)
-            "Yes, the Hong Kong police have been brutal toward protesters [2].",
-            "Express.co.uk reports: “China said it is committed to the formula, while the city's police deny "
+            "Yes, the Port Ellis police have been brutal toward protesters [2].",
+            "Daily Courier reports: “The council said it is committed to the plan, while the city's police deny "
             "accusations of brutality.” [2].",
         ),
         (  # the answer rests elsewhere: the denial follows it and the bare "Yes" goes
-            "Yes, Hong Kong police laid siege to a university [2].",
-            "Hong Kong police laid siege to a university [2]. Express.co.uk reports: “China said it is committed to "
-            "the formula, while the city's police deny accusations of brutality.” [2].",
+            "Yes, Port Ellis police laid siege to a college [2].",
+            "Port Ellis police laid siege to a college [2]. Daily Courier reports: “The council said it is committed to "
+            "the plan, while the city's police deny accusations of brutality.” [2].",
         ),
         ("No, the police deny it [2].", None),  # already a denial
     ],
 )
 def test_a_yes_no_answer_never_hides_a_denial_of_what_was_asked(text: str, expected: str | None) -> None:
-    draft = Draft(text, "Has the Hong Kong police force been brutal toward protesters?", [POLICE])
+    draft = Draft(text, "Has the Port Ellis police force been brutal toward protesters?", [POLICE])
     out = KeepDenials().run(draft).text
     assert out == (text if expected is None else expected)
 
 
 def test_a_described_speaker_is_not_named_by_the_places_in_the_description() -> None:
-    said = "China's ambassador to Britain accused the UK and the US of meddling in the country's affairs."
-    claim = Evidence(n=1, text=said, publisher="Express.co.uk", statements=(Statement(said, "China's ambassador"),))
-    draft = Draft("Yes, Britain and the US are meddling in China's affairs [1].", "Are they meddling?", [claim])
+    said = "Peru's ambassador to Chile accused Chile and Argentina of meddling in the country's affairs."
+    claim = Evidence(n=1, text=said, publisher="Daily Courier", statements=(Statement(said, "Peru's ambassador"),))
+    draft = Draft("Yes, Chile and Argentina are meddling in Peru's affairs [1].", "Are they meddling?", [claim])
     assert NameTheClaimant().run(draft).text == (
-        "According to China's ambassador (Express.co.uk), Britain and the US are meddling in China's affairs [1]."
+        "According to Peru's ambassador (Daily Courier), Chile and Argentina are meddling in Peru's affairs [1]."
     )
 
 
 DEBUNKED = (
     Evidence(
         n=1,
-        text="Donald Trump has claimed victory as the House concluded its hearing on the impeachment allegations.",
-        publisher="DH News Service",
+        text="Tom Hale has claimed victory as the assembly concluded its hearing on the bribery allegations.",
+        publisher="Valley Ledger",
         statements=(
             Statement(
-                "Donald Trump has claimed victory as the House concluded its hearing on the impeachment allegations.",
-                "Donald Trump",
+                "Tom Hale has claimed victory as the assembly concluded its hearing on the bribery allegations.",
+                "Tom Hale",
             ),
         ),
     ),
     Evidence(
         n=2,
-        text='"The central allegation has again been completely debunked," Stephanie Grisham said.',
-        publisher="DH News Service",
+        text='"The central allegation has again been completely debunked," Maya Lund said.',
+        publisher="Valley Ledger",
         statements=(
             Statement(
-                '"The central allegation has again been completely debunked," Stephanie Grisham said.',
-                "Stephanie Grisham",
+                '"The central allegation has again been completely debunked," Maya Lund said.',
+                "Maya Lund",
             ),
         ),
     ),
@@ -298,18 +298,18 @@ DEBUNKED = (
     "text, expected",
     [
         (  # the claim's own word ("debunked") picks the claimant, in whichever source; a mention is no attribution
-            "Yes, the main impeachment allegation against Trump has been debunked [1].",
-            "According to Stephanie Grisham (DH News Service), the main impeachment allegation against Trump has "
+            "Yes, the main bribery allegation against Hale has been debunked [1].",
+            "According to Maya Lund (Valley Ledger), the main bribery allegation against Hale has "
             "been debunked [1] [2].",
         ),
         (  # the claimant saying it is attribution enough
-            "Stephanie Grisham said the main impeachment allegation has been debunked [2].",
+            "Maya Lund said the main bribery allegation has been debunked [2].",
             None,
         ),
     ],
 )
 def test_a_yes_no_answer_names_who_makes_the_claim_it_asserts(text: str, expected: str | None) -> None:
-    draft = Draft(text, "Has the main impeachment allegation against Trump been debunked?", list(DEBUNKED))
+    draft = Draft(text, "Has the main bribery allegation against Hale been debunked?", list(DEBUNKED))
     out = NameTheClaimant().run(draft).text
     assert out == (text if expected is None else expected)
 
