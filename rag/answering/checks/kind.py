@@ -1,9 +1,10 @@
 """An answer gives the kind of thing asked for: a name when a name is asked.
 
 When the sources do not hold what is asked, a small model answers with what they do hold: "The name of the
-ferry's captain … is the 48-year-old sailor [3]". Each sentence of that is supported, so the support checks pass it; only the kind
-of answer shows it is no answer. (A "how many" answer without a figure any source gives is the grounding step's:
-it refuses it.) Questions of the other kinds (who, what, why) can be answered in too many ways to check this way.
+ferry's captain … is the 48-year-old sailor [3]". Each sentence of that is supported, so the support checks pass
+it; only the kind of answer shows it is no answer. (A "how many" answer without a figure any source gives is
+the grounding step's: it refuses it.) Questions of the other kinds (who, what, why) can be answered in too
+many ways to check this way.
 """
 
 from __future__ import annotations

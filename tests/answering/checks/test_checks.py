@@ -227,8 +227,8 @@ POLICE = Evidence(
         (  # the answer asserts the very predicate the source negates
             "Did Brandt use the term harbour barons?",
             'Yes, Brandt used the term "harbour barons" [1].',
-            'Anton Brandt (Coast Herald) says: “Brandt said he never used the term "harbour barons" and added, "I frankly '
-            'cringe when I hear it."” [1].',
+            'Anton Brandt (Coast Herald) says: “Brandt said he never used the term "harbour barons" and added, '
+            '"I frankly cringe when I hear it."” [1].',
         ),
     ],
 )
@@ -247,8 +247,8 @@ def test_only_what_the_source_negates_counts_as_contradicted(question: str, text
         ),
         (  # the answer rests elsewhere: the denial follows it and the bare "Yes" goes
             "Yes, Port Ellis police laid siege to a college [2].",
-            "Port Ellis police laid siege to a college [2]. Daily Courier reports: “The council said it is committed to "
-            "the plan, while the city's police deny accusations of brutality.” [2].",
+            "Port Ellis police laid siege to a college [2]. Daily Courier reports: “The council said it is committed "
+            "to the plan, while the city's police deny accusations of brutality.” [2].",
         ),
         ("No, the police deny it [2].", None),  # already a denial
     ],
