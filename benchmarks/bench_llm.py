@@ -83,6 +83,8 @@ def bench_model(
     ttfts: list[float] = []
     rates: list[float] = []
     prompt_tokens: list[int] = []
+    new_tokens: list[int] = []  # beyond the system prompt, which llama.cpp keeps evaluated between questions
+    reading: list[float] = []  # new prompt tokens per second of time to first token: the model's reading rate
     samples: list[str] = []
     requests = []
     for q in questions:
@@ -91,12 +93,13 @@ def bench_model(
         )
         real = llm.count_tokens(f"{req.system}\n{req.user}")
         prompt_tokens.append(real)
+        new_tokens.append(real - llm.count_tokens(req.system))
         assert real <= estimate_prompt_tokens(req.system, req.user), "budget estimate undercounts"
         requests.append(req)
     # pass 0 is cold; later passes cycle through the prompts so consecutive prompts differ and
     # only the shared system-prompt prefix is reused (as in a real conversation)
     for r in range(runs + 1):
-        for req in requests:
+        for req, fresh in zip(requests, new_tokens, strict=True):
             t = time.perf_counter()
             first: float | None = None
             pieces = []
@@ -113,6 +116,7 @@ def bench_model(
                 samples.append(out)
             else:
                 ttfts.append(ttft)
+                reading.append(fresh / ttft)
                 if total > ttft and n_out > 1:
                     rates.append((n_out - 1) / (total - ttft))
     llm.close()
@@ -124,6 +128,8 @@ def bench_model(
         "ttft_first_s": round(statistics.median(cold), 2),
         "ttft_warm_s": round(statistics.median(ttfts), 2),
         "tok_per_s": round(statistics.median(rates), 1) if rates else None,
+        "new_prompt_tokens_median": statistics.median(new_tokens),
+        "prompt_read_tok_per_s": round(statistics.median(reading), 1) if reading else None,
         "samples": samples,
     }
 
