@@ -21,6 +21,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from rag import evaluation as ev
 from rag.answering import answer_stream, evidence_only
+from rag.answering.evidence import human_date
 from rag.config import configure, get_settings
 from rag.corpus import describe, document_json, forget_url, index_targets, remove_target, show_document
 from rag.doctor import run_checks
@@ -209,7 +210,7 @@ def _print_evidence(ev: KeyEvidence) -> None:
     for voice in ev.voices:
         print(f"  {voice.who}" + (f" — {voice.note}" if voice.note else ""))
         for st in voice.statements:
-            meta = ", ".join(x for x in (st.outlet, st.date) if x)
+            meta = ", ".join(x for x in (st.outlet, human_date(st.date) if st.date else None) if x)
             label = f"(denies what {st.denies} says) " if st.denies else ""
             print(f"    [{st.n}] {meta}: {label}“{st.text}”")
     if ev.ahead:

@@ -13,6 +13,7 @@ from typing import Any
 from rag.answering import answer_stream, resolve_query
 from rag.answering.checks.entities import invented_names
 from rag.answering.checks.support import negated
+from rag.answering.evidence import human_date
 from rag.errors import InputError, RagError
 from rag.evaluation.metrics import citation_markers, retrieval_metrics
 from rag.evaluation.questions import Question, contains_any_phrase, matches_answers
@@ -88,10 +89,12 @@ def consume_answer(stream: Iterable[Any], started: float | None = None) -> Strea
 
 
 def key_hits(evidence: KeyEvidence | None, answers: Sequence[str]) -> dict[str, bool]:
-    """Whether the best 1 and 3 key statements (speaker named, as the reader sees them) hold an expected answer."""
+    """Whether the best 1 and 3 key statements, as the reader sees them (speaker, outlet, date), hold an answer."""
     if evidence is None or not answers:
         return {}
-    shown = [f"{s.speaker or ''}: {s.text}" for s in evidence.statements]
+    shown = [
+        f"{s.speaker or ''}: {s.text} ({s.outlet}, {human_date(s.date) if s.date else ''})" for s in evidence.statements
+    ]
     return {str(n): any(contains_any_phrase(t, answers) for t in shown[:n]) for n in (1, 3)}
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rag.answering.evidence import human_date
 from rag.text.markers import MARKER, find_markers
 from rag.text.sentences import sentence_spans as spans_of
 from rag.text.terms import tokenize
@@ -194,7 +195,7 @@ def render_answer(question: str, ans: Answer) -> str:
 
 def _statement_html(st: KeyStatement, passage: str | None) -> str:
     """One key statement: verbatim, labelled when it is a denial, with its outlet, date, [n] and its passage."""
-    meta = " · ".join(esc(x) for x in (st.outlet, st.date) if x)
+    meta = " · ".join(esc(x) for x in (st.outlet, human_date(st.date) if st.date else None) if x)
     url = safe_url(st.url)
     link = f' · <a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">article</a>' if url else ""
     label = f'<span class="rag-denial">denies what {esc(st.denies)} says</span>' if st.denies else ""
