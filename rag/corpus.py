@@ -15,9 +15,19 @@ from typing import Any
 
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.indexing import Indexer
+from rag.indexing import Indexer, IndexReport
+from rag.ingest.addresses import AddressPolicy, is_loopback, system_resolver
 from rag.ingest.cleaning import count_words
-from rag.ingest.fetching import delete_snapshot, fetch_snapshots, is_url, load_document, refetch_roots, snapshot_for
+from rag.ingest.fetching import (
+    delete_snapshot,
+    delete_snapshot_file,
+    fetch_snapshots,
+    is_url,
+    load_document,
+    refetch_roots,
+    snapshot_for,
+    web_dir,
+)
 from rag.ingest.reading import read_document
 from rag.manifest import Manifest
 from rag.types import Document
@@ -31,6 +41,7 @@ def index_targets(
     refetch: bool = False,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    policy: AddressPolicy | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Paths to give the indexer (URLs fetched into snapshots first) and one warning per URL that failed.
 
@@ -44,10 +55,35 @@ def index_targets(
         warnings += refetch_roots(Manifest.load(Path(s.index_dir)).roots, s, progress)
     urls = [str(i).strip() for i in items if isinstance(i, str) and is_url(i)]
     paths = [Path(i) for i in items if not (isinstance(i, str) and is_url(i))]
-    snapshots, failed = fetch_snapshots(urls, s, progress)
+    snapshots, failed = fetch_snapshots(urls, s, progress, policy)
     if urls and not snapshots and not paths:
         raise InputError(failed[0] if len(failed) == 1 else f"none of the {len(urls)} URLs could be fetched")
     return paths + snapshots, warnings + failed
+
+
+def index_items(
+    items: Sequence[str | Path],
+    *,
+    refetch: bool = False,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    policy: AddressPolicy | None = None,
+) -> tuple[IndexReport, list[Path]]:
+    """Fetch the URLs, index everything, and keep no snapshot of a link whose page could not be indexed.
+
+    Returns the indexer's report (fetch failures among its warnings) and the paths given to the indexer.
+    """
+    s = settings or get_settings()
+    paths, fetch_warnings = index_targets(items, refetch=refetch, settings=s, progress=progress, policy=policy)
+    report = Indexer(s).update(paths, progress=progress)
+    report.warnings[:0] = fetch_warnings
+    indexed = Manifest.load(Path(s.index_dir)).docs
+    folder = web_dir(s).resolve()
+    for path in paths:  # a snapshot the indexer refused (a reader or the speaker step broke on it) is not kept
+        real = path.resolve()
+        if real.parent == folder and str(real) not in indexed:
+            delete_snapshot_file(real)
+    return report, paths
 
 
 def remove_target(item: str | Path, settings: Settings | None = None) -> Path:
@@ -133,18 +169,26 @@ def document_json(doc: Document, origin: str) -> dict[str, Any]:
     return data
 
 
-def add_url(url: str, settings: Settings | None = None, progress: Progress | None = None) -> str:
-    """Fetch one article and index it now: one line for the web page to show (errors included)."""
+def add_url(
+    url: str, settings: Settings | None = None, progress: Progress | None = None, policy: AddressPolicy | None = None
+) -> str:
+    """Fetch one article and index it now: one line for the web page to show (errors included).
+
+    Served beyond loopback, the page fetches public addresses only (``policy``: public ones, unless given).
+    """
 
     s = settings or get_settings()
     url = (url or "").strip()
     if not is_url(url):
         raise InputError("give an address starting with http:// or https://")
-    paths, _ = index_targets([url], settings=s, progress=progress)
-    report = Indexer(s).update(paths, progress=progress)
-    mine = [w for w in report.warnings if paths[0].name in w]  # other roots may warn about their own files
+    if policy is None and not is_loopback(s.host):
+        policy = AddressPolicy(resolve=system_resolver(s.fetch_timeout))
+    report, paths = index_items([url], settings=s, progress=progress, policy=policy)
+    snapshot = paths[0]
+    mine = [w for w in report.warnings if snapshot.name in w]  # other roots may warn about their own files
     if mine:
-        raise InputError(mine[0].removeprefix("skipped ").replace(paths[0].name, url, 1))
-    doc = read_document(paths[0])
+        line = mine[0].removeprefix("skipped ").replace(str(snapshot.resolve()), url, 1)
+        raise InputError(line.replace(snapshot.name, url, 1))
+    doc = read_document(snapshot)
     state = "indexed" if report.added else "already indexed, unchanged"
     return f"{state}: {doc.title or doc.source} ({doc.publisher or 'unknown publisher'}, {doc.date or 'undated'})"

@@ -23,7 +23,7 @@ from rag import speakers
 from rag.chunking import chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
-from rag.errors import IndexBusyError, InputError
+from rag.errors import IndexBusyError, InputError, RagError
 from rag.ingest.reading import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, iter_files, read_document
 from rag.lexical import LexicalIndex
 from rag.manifest import Manifest
@@ -91,6 +91,15 @@ def _too_long(size: int, limit: int) -> str:
         f"{size:,} characters is over the limit of {limit:,} for one document (RAG_MAX_DOCUMENT_CHARS); "
         "split it into articles"
     )
+
+
+def failure(path: Path, exc: Exception) -> str:
+    """One line for a document that could not be indexed: the file and the cause, never a traceback."""
+    if isinstance(exc, InputError):
+        return f"skipped {exc}"  # already names the file
+    log.debug("indexing %s failed", path, exc_info=exc)
+    cause = " ".join(str(exc).split())[:200] or "no message"
+    return f"skipped {path}: unexpected {type(exc).__name__} ({cause})"
 
 
 def _under(path: str, root: str) -> bool:
@@ -227,8 +236,8 @@ class Indexer:
                         continue  # refused before reading: cleaning and embedding it would hold the lock for minutes
                     try:
                         doc = read_document(path)
-                    except InputError as exc:
-                        report.warnings.append(f"skipped {exc}")  # an indexed version, if any, stays
+                    except Exception as exc:  # noqa: BLE001 - one bad file is one warning; an indexed version stays
+                        report.warnings.append(failure(path, exc))
                         continue
                     if len(doc.text) > limit:
                         report.warnings.append(f"skipped {path}: {_too_long(len(doc.text), limit)}")
@@ -261,21 +270,30 @@ class Indexer:
         pending: list[tuple[Document, str, list[Chunk]]] = []
         n_pending = 0
         for doc, digest in docs:
-            if self.s.annotate_speakers:
-                self._speakers[doc.path] = speakers.attribute(doc.text)
-            chunks = chunk_document(
-                doc,
-                size=self.s.chunk_size,
-                overlap=self.s.chunk_overlap,
-                model_tokens=self.embedder.count_tokens,
-                model_max=self.embedder.max_tokens,
-            )
+            try:
+                chunks = self._prepare(doc)
+            except Exception as exc:  # noqa: BLE001 - one bad document is one warning, the run goes on
+                self._speakers.pop(doc.path, None)
+                report.warnings.append(failure(Path(doc.path), exc))
+                continue
             pending.append((doc, digest, chunks))
             n_pending += len(chunks)
             if n_pending >= self.s.indexing.flush_chunks:
                 self._flush(store, manifest, pending, report, progress, direct)
                 pending, n_pending = [], 0
         self._flush(store, manifest, pending, report, progress, direct)
+
+    def _prepare(self, doc: Document) -> list[Chunk]:
+        """Who says what, then the chunks: the per-document work that a strange document could break."""
+        if self.s.annotate_speakers:
+            self._speakers[doc.path] = speakers.attribute(doc.text)
+        return chunk_document(
+            doc,
+            size=self.s.chunk_size,
+            overlap=self.s.chunk_overlap,
+            model_tokens=self.embedder.count_tokens,
+            model_max=self.embedder.max_tokens,
+        )
 
     def _flush(
         self,
@@ -374,10 +392,21 @@ def list_documents(settings: Settings | None = None) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["path"])
 
 
-def ensure_index(settings: Settings | None = None, progress: Callable[[str], None] | None = None) -> IndexReport | None:
-    """Bring the index up to date before serving; if another process is writing it, serve what is there."""
+def ensure_index(settings: Settings | None = None, progress: Callable[[str], None] | None = None) -> IndexReport:
+    """Bring the index up to date before serving or answering; whatever stops the refresh, the last good index
+    is served and the report says why (the chat and ``rag search`` must start even when a file breaks indexing).
+    """
     try:
         return Indexer(settings).update(progress=progress)
     except IndexBusyError as exc:
-        log.warning("%s; using the index as it is", exc)
-        return None
+        reason = f"{exc}; using the index as it is"
+    except RagError as exc:
+        reason = f"the index could not be refreshed ({exc}); using the last good index"
+    except Exception as exc:  # a refresh that fails must not take the chat down
+        log.debug("index refresh failed", exc_info=exc)
+        cause = " ".join(str(exc).split())[:200]
+        reason = (
+            f"the index could not be refreshed (unexpected {type(exc).__name__}: {cause}); using the last good index"
+        )
+    log.info("%s", reason)  # the caller shows it: the CLI on stderr, the page in its status line
+    return IndexReport(warnings=[reason])

@@ -181,25 +181,35 @@ def soup_extract(raw: str) -> tuple[str, PageMeta]:
         if hidden or (_JUNK_CLASS_RE.search(classes) and len(tag.get_text(" ", strip=True)) * 2 < root_chars):
             tag.decompose()
 
-    parts: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                parts.append(re.sub(r"\s+", " ", str(child)))
-            elif isinstance(child, Tag):
-                if child.name == "br":
-                    parts.append("\n")
-                    continue
-                block = child.name in _BLOCK_TAGS
-                if block:
-                    parts.append("\n\n")
-                walk(child)
-                if block:
-                    parts.append("\n\n")
-
-    walk(root)
-    lines = [line.strip() for line in "".join(parts).split("\n")]
+    lines = [line.strip() for line in _block_text(root).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), meta
+
+
+def _block_text(root: Tag) -> str:
+    """The text under ``root``, blank lines around block elements, walked with a stack.
+
+    Not recursive: a page nested a thousand elements deep would exceed Python's recursion limit.
+    """
+    parts: list[str] = []
+    stack: list[Any] = [iter(root.children)]  # iterators over children, and "\n\n" to close a block
+    while stack:
+        top = stack[-1]
+        if isinstance(top, str):
+            parts.append(stack.pop())
+            continue
+        child = next(top, None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
+            continue
+        elif isinstance(child, NavigableString):
+            parts.append(re.sub(r"\s+", " ", str(child)))
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                parts.append("\n")
+            elif child.name in _BLOCK_TAGS:
+                parts.append("\n\n")
+                stack += ["\n\n", iter(child.children)]
+            else:
+                stack.append(iter(child.children))
+    return "".join(parts)

@@ -38,15 +38,14 @@ def serve(
 
     t0 = time.perf_counter()
     report = ensure_index(progress=lambda m: print(f"· {m}", file=sys.stderr, flush=True))
-    if report is not None:
-        for w in report.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+    for w in report.warnings:  # a file that broke the refresh: the last good index is served
+        print(f"warning: {w}", file=sys.stderr)
     log.info("index ready in %.1fs", time.perf_counter() - t0)
 
     import gradio as gr
 
     warmup = Warmup(s.backend)
-    demo = build_app(s, warmup)
+    demo = build_app(s, warmup, report.warnings)
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
     where = f"http://{s.host}:{s.port}"
     print(f"serving the chat on {where} ({'login required' if auth else 'no login'})", file=sys.stderr, flush=True)
