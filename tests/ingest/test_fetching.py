@@ -221,6 +221,6 @@ def test_the_command_line_follows_the_same_redirect(server: str, outside: str, s
 
 def test_the_page_served_beyond_loopback_refuses_a_local_link_and_keeps_nothing(server: str, tmp_path: Path) -> None:
     s = Settings(index_dir=tmp_path / "index", seeds_dir=SEEDS, host="0.0.0.0", fetch_timeout=1.0)
-    with pytest.raises(InputError, match="127.0.0.1 is a local address, not a public one"):
+    with pytest.raises(InputError, match=r"127\.0\.0\.1 is a local address, not a public one"):
         add_url(f"{server}/article.html", s)
     assert not list((tmp_path / "index" / "web").glob("*"))
