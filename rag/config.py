@@ -14,6 +14,7 @@ The classes and functions that use them take the section as an argument
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -253,8 +254,10 @@ def _load(**overrides: Any) -> Settings:
     except ValidationError as exc:
         raise InputError(settings_error(exc)) from None
     except SettingsError as exc:  # a nested section given as something that is not JSON
-        cause = exc.__cause__ or exc
-        raise InputError(f"bad setting: {' '.join(str(cause).split())[:300]}") from None
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = env_name((field.group(1),)) if field else "a RAG_ variable"
+        cause = " ".join(str(exc.__cause__ or exc).split())[:200]
+        raise InputError(f"bad setting: {name} is not valid JSON ({cause})") from None
 
 
 def get_settings() -> Settings:
