@@ -36,6 +36,9 @@ class IndexingTuning(BaseModel):
         description="Chunks embedded per call: length-sorted batches over more texts pad less "
         "(measured: 0.93 of raw encode time at 2048 against 512).",
     )
+    speaker_batch: int = Field(
+        16, ge=1, description="Articles annotated with speakers per spaCy nlp.pipe pass (benchmarks/bench_indexing.py)."
+    )
 
 
 class RetrievalTuning(BaseModel):

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,13 @@ def failure(path: Path, exc: Exception) -> str:
     log.debug("indexing %s failed", path, exc_info=exc)
     cause = " ".join(str(exc).split())[:200] or "no message"
     return f"skipped {path}: unexpected {type(exc).__name__} ({cause})"
+
+
+def _batches(items: Iterable[tuple[Document, str]], size: int) -> Iterator[list[tuple[Document, str]]]:
+    """Groups of ``size`` (itertools.batched is Python 3.12)."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def _under(path: str, root: str) -> bool:
@@ -269,23 +277,38 @@ class Indexer:
         """Chunk documents and write them in groups big enough for efficient embedding."""
         pending: list[tuple[Document, str, list[Chunk]]] = []
         n_pending = 0
-        for doc, digest in docs:
+        for batch in _batches(docs, self.s.indexing.speaker_batch):
+            for doc, digest, chunks in self._prepare_batch(batch, report):
+                pending.append((doc, digest, chunks))
+                n_pending += len(chunks)
+                if n_pending >= self.s.indexing.flush_chunks:
+                    self._flush(store, manifest, pending, report, progress, direct)
+                    pending, n_pending = [], 0
+        self._flush(store, manifest, pending, report, progress, direct)
+
+    def _prepare_batch(
+        self, batch: Sequence[tuple[Document, str]], report: IndexReport
+    ) -> Iterator[tuple[Document, str, list[Chunk]]]:
+        """Speakers for a batch of documents in one spaCy pass, then each document's chunks."""
+        if self.s.annotate_speakers and len(batch) > 1:
+            try:
+                found = speakers.attribute_many([doc.text for doc, _ in batch])
+            except Exception:  # one document broke the batch: each is annotated alone below, and only it skipped
+                log.debug("speaker batch failed; annotating one by one", exc_info=True)
+            else:
+                self._speakers.update((doc.path, f) for (doc, _), f in zip(batch, found, strict=True))
+        for doc, digest in batch:
             try:
                 chunks = self._prepare(doc)
             except Exception as exc:  # noqa: BLE001 - one bad document is one warning, the run goes on
                 self._speakers.pop(doc.path, None)
                 report.warnings.append(failure(Path(doc.path), exc))
                 continue
-            pending.append((doc, digest, chunks))
-            n_pending += len(chunks)
-            if n_pending >= self.s.indexing.flush_chunks:
-                self._flush(store, manifest, pending, report, progress, direct)
-                pending, n_pending = [], 0
-        self._flush(store, manifest, pending, report, progress, direct)
+            yield doc, digest, chunks
 
     def _prepare(self, doc: Document) -> list[Chunk]:
         """Who says what, then the chunks: the per-document work that a strange document could break."""
-        if self.s.annotate_speakers:
+        if self.s.annotate_speakers and doc.path not in self._speakers:
             self._speakers[doc.path] = speakers.attribute(doc.text)
         return chunk_document(
             doc,
