@@ -13,9 +13,20 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -27,7 +38,7 @@ from rag.config import configure, get_settings
 from rag.corpus import describe, document_json, forget_url, index_items, remove_target, show_document
 from rag.doctor import run_checks
 from rag.errors import RagError
-from rag.indexing import Indexer, ensure_index, list_documents
+from rag.indexing import Count, Indexer, ensure_index, list_documents
 from rag.retrieval import check_k, retrieve
 from rag.types import Answer
 from rag.ui import serve
@@ -127,9 +138,30 @@ def _progress(msg: str) -> None:
     print(f"· {msg}", file=sys.stderr, flush=True)
 
 
+@contextmanager
+def _index_display() -> Iterator[tuple[Callable[[str], None], Count]]:
+    """Stage lines and, on a terminal, a bar with files done, of how many, and the time left (rich)."""
+    live = sys.stderr.isatty()
+    columns = (
+        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), disable=not live, transient=True) as bar:
+        task = bar.add_task("indexing", total=None)
+
+        def note(msg: str) -> None:
+            if live:
+                bar.console.print(f"· {msg}", highlight=False, markup=False)
+            else:
+                _progress(msg)
+
+        yield note, lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
 
-    report, _ = index_items(args.paths, refetch=args.refetch, progress=_progress)  # URLs: fetched first
+    with _index_display() as (note, count):  # URLs are fetched first
+        report, _ = index_items(args.paths, refetch=args.refetch, progress=note, count=count)
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(

@@ -15,7 +15,7 @@ from typing import Any
 
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.indexing import Indexer, IndexReport
+from rag.indexing import Count, Indexer, IndexReport
 from rag.ingest.addresses import AddressPolicy, is_loopback, system_resolver
 from rag.ingest.cleaning import count_words
 from rag.ingest.fetching import (
@@ -68,6 +68,7 @@ def index_items(
     settings: Settings | None = None,
     progress: Progress | None = None,
     policy: AddressPolicy | None = None,
+    count: Count | None = None,
 ) -> tuple[IndexReport, list[Path]]:
     """Fetch the URLs, index everything, and keep no snapshot of a link whose page could not be indexed.
 
@@ -75,7 +76,7 @@ def index_items(
     """
     s = settings or get_settings()
     paths, fetch_warnings = index_targets(items, refetch=refetch, settings=s, progress=progress, policy=policy)
-    report = Indexer(s).update(paths, progress=progress)
+    report = Indexer(s).update(paths, progress=progress, count=count)
     report.warnings[:0] = fetch_warnings
     indexed = Manifest.load(Path(s.index_dir)).docs
     folder = web_dir(s).resolve()

@@ -34,6 +34,7 @@ from rag.types import Attribution, Chunk, Document
 log = logging.getLogger(__name__)
 
 METADATA_VERSION = "speakers-5"  # chunks carry their document's lead sentence and who says what in them
+Count = Callable[[int, int], None]  # (files looked at so far, files in all roots)
 PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 
 
@@ -140,10 +141,15 @@ class Indexer:
             ) from None
         return self.lock
 
-    def update(self, paths: Iterable[Path] = (), progress: Callable[[str], None] | None = None) -> IndexReport:
-        """Add ``paths`` to the index's roots and bring every root up to date."""
+    def update(
+        self, paths: Iterable[Path] = (), progress: Callable[[str], None] | None = None, count: Count | None = None
+    ) -> IndexReport:
+        """Add ``paths`` to the index's roots and bring every root up to date.
+
+        ``progress`` gets a line per stage; ``count`` gets (files looked at, files in all roots) as they go.
+        """
         with self._locked():
-            return self._update([Path(p) for p in paths], progress or (lambda _m: None))
+            return self._update([Path(p) for p in paths], progress or (lambda _m: None), count or (lambda _d, _t: None))
 
     def add_documents(self, docs: Iterable[Document], progress: Callable[[str], None] | None = None) -> IndexReport:
         """Index documents built in code (no file, no cleaning); a later file refresh keeps them."""
@@ -192,7 +198,7 @@ class Indexer:
     def _store(self) -> Store:
         return Store(self.index_dir, self.s.chroma_url, self.s.collection)
 
-    def _update(self, new_paths: list[Path], progress: Callable[[str], None]) -> IndexReport:
+    def _update(self, new_paths: list[Path], progress: Callable[[str], None], count: Count) -> IndexReport:
         report = IndexReport()
         manifest = Manifest.load(self.index_dir)
         store = self._store()
@@ -221,36 +227,42 @@ class Indexer:
         seen: set[str] = set()
         limit = self.s.max_document_chars
 
+        listing = [(path, warning) for root in list(manifest.roots) for path, warning in iter_files([Path(root)])]
+        total = len({str(path.resolve()) for path, warning in listing if not warning})
+
         def changed_files() -> Iterator[tuple[Document, str]]:
-            for root in list(manifest.roots):
-                for path, warning in iter_files([Path(root)]):
-                    if warning:
-                        report.warnings.append(warning)
-                        continue
-                    key = str(path.resolve())
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    try:
-                        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                    except OSError as exc:
-                        report.warnings.append(f"skipped {path}: {exc.strerror or exc}")
-                        continue
-                    if manifest.docs.get(key, {}).get("hash") == digest:
-                        report.unchanged += 1
-                        continue
-                    if path.suffix.lower() in PLAIN_TEXT and path.stat().st_size > 4 * limit:
-                        report.warnings.append(f"skipped {path}: {_too_long(path.stat().st_size, limit)}")
-                        continue  # refused before reading: cleaning and embedding it would hold the lock for minutes
-                    try:
-                        doc = read_document(path)
-                    except Exception as exc:  # noqa: BLE001 - one bad file is one warning; an indexed version stays
-                        report.warnings.append(failure(path, exc))
-                        continue
-                    if len(doc.text) > limit:
-                        report.warnings.append(f"skipped {path}: {_too_long(len(doc.text), limit)}")
-                        continue
-                    yield doc, digest
+            for path, warning in listing:
+                if warning:
+                    report.warnings.append(warning)
+                    continue
+                key = str(path.resolve())
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield from changed_file(path, key)
+                count(len(seen), total)
+
+        def changed_file(path: Path, key: str) -> Iterator[tuple[Document, str]]:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as exc:
+                report.warnings.append(f"skipped {path}: {exc.strerror or exc}")
+                return
+            if manifest.docs.get(key, {}).get("hash") == digest:
+                report.unchanged += 1
+                return
+            if path.suffix.lower() in PLAIN_TEXT and path.stat().st_size > 4 * limit:
+                report.warnings.append(f"skipped {path}: {_too_long(path.stat().st_size, limit)}")
+                return  # refused before reading: cleaning and embedding it would hold the lock for minutes
+            try:
+                doc = read_document(path)
+            except Exception as exc:  # noqa: BLE001 - one bad file is one warning; an indexed version stays
+                report.warnings.append(failure(path, exc))
+                return
+            if len(doc.text) > limit:
+                report.warnings.append(f"skipped {path}: {_too_long(len(doc.text), limit)}")
+                return
+            yield doc, digest
 
         self._write(store, manifest, changed_files(), report, progress)
         for root in added_roots:  # a path that held nothing indexable is not remembered (nor warned about again)

@@ -217,3 +217,34 @@ def test_ask_exits_3_when_the_model_failed_and_still_prints_the_sources(index: P
     assert "warning: " in out.stderr and "[1] " in out.stdout
     as_json = rag("ask", question, "--backend", "openai", "--json", index=index, env=dead)
     assert as_json.returncode == 3 and json.loads(as_json.stdout)["error"]
+
+
+def test_index_shows_a_progress_bar_on_a_terminal_and_stays_quiet_otherwise(tmp_path: Path) -> None:
+    import pty
+
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for n in (1, 2):
+        (folder / f"n{n}.txt").write_text(
+            f"Grodno summit {n}\n\nThe presidents met in Grodno to discuss grain, day {n}.\n"
+        )
+    piped = rag("index", str(folder), index=tmp_path / "piped")
+    assert piped.returncode == 0 and "files" not in piped.stderr and "\x1b" not in piped.stderr, piped.stderr
+    main, secondary = pty.openpty()
+    env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "tty"), "RAG_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "index", str(folder)], env=env, stdout=subprocess.PIPE, stderr=secondary
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait(timeout=300) == 0
+    os.close(main)
+    assert b"7/7 files" in shown, shown[-500:]  # five seeds and the two new files, counted as they go
