@@ -226,6 +226,10 @@ class Settings(BaseSettings):
     no_auth: bool = Field(False, description="Serve beyond loopback without a login (explicit opt-out).")
     share: bool = Field(False, description="Open a public gradio.live link; refused unless a login is set.")
 
+    upload_max_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, le=1024**3, description="Largest file the page's Corpus tab accepts."
+    )
+
     # --- articles by URL (rag.ingest.fetching) ------------------------------
     fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds to fetch one page, redirects included.")
     fetch_max_bytes: int = Field(

@@ -8,6 +8,7 @@ the paths the indexer works on, and show a document as the index will see it.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -28,11 +29,12 @@ from rag.ingest.fetching import (
     snapshot_for,
     web_dir,
 )
-from rag.ingest.reading import read_document
+from rag.ingest.reading import SUPPORTED_SUFFIXES, read_document
 from rag.manifest import Manifest
 from rag.types import Document
 
 Progress = Callable[[str], None]
+UPLOADS_DIR = "uploads"  # files added through the page, inside the index folder
 
 
 def index_targets(
@@ -85,6 +87,71 @@ def index_items(
         if real.parent == folder and str(real) not in indexed:
             delete_snapshot_file(real)
     return report, paths
+
+
+def add_files(
+    files: Sequence[Path],
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    count: Count | None = None,
+) -> list[str]:
+    """Files uploaded through the page: kept in the index folder's ``uploads/`` and indexed; one line per file.
+
+    A file over ``RAG_UPLOAD_MAX_BYTES``, of a type that cannot be read, or that indexing refuses is not kept.
+    """
+    s = settings or get_settings()
+    folder = Path(s.index_dir) / UPLOADS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    kept: list[Path] = []
+    for file in files:
+        name = _safe_name(Path(file).name)
+        size = Path(file).stat().st_size
+        if size > s.upload_max_bytes:
+            lines.append(f"{name}: {size / 1048576:.1f} MiB is over the upload limit (RAG_UPLOAD_MAX_BYTES)")
+        elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            lines.append(f"{name}: not a file type that can be indexed ({' '.join(sorted(SUPPORTED_SUFFIXES))})")
+        else:
+            shutil.copyfile(file, folder / name)
+            kept.append(folder / name)
+    if not kept:
+        return lines
+    report = Indexer(s).update(kept, progress=progress, count=count)
+    indexed = Manifest.load(Path(s.index_dir)).docs
+    for path in kept:
+        key = str(path.resolve())
+        mine = [w.removeprefix("skipped ").replace(key, path.name) for w in report.warnings if path.name in w]
+        if key in indexed and not mine:
+            entry = indexed[key]
+            lines.append(
+                f"{path.name}: indexed — {entry.get('title') or 'no title'} ({entry.get('date') or 'undated'})"
+            )
+        else:
+            lines.append(mine[0] if mine else f"{path.name}: nothing indexable")
+            if key not in indexed:
+                path.unlink(missing_ok=True)
+    return lines
+
+
+def _safe_name(name: str) -> str:
+    """An uploaded file's own name, reduced to a plain file name (no folders, no hidden files)."""
+    cleaned = re.sub(r"[^\w.() -]+", "_", name).strip(" .") or "upload"
+    return cleaned.lstrip(".") or "upload"
+
+
+def remove_document(path: str, settings: Settings | None = None) -> str:
+    """Forget one indexed document (a file, an upload or a link) and drop its passages; one line."""
+    s = settings or get_settings()
+    entry = Manifest.load(Path(s.index_dir)).docs.get(path)
+    if entry is None:
+        raise InputError(f"{path} is not in the index (see `rag list`)")
+    report = Indexer(s).remove(Path(path))
+    target = Path(path)
+    if target.parent == web_dir(s).resolve():
+        delete_snapshot_file(target)
+    elif target.parent == (Path(s.index_dir) / UPLOADS_DIR).resolve():
+        target.unlink(missing_ok=True)
+    return f"removed {entry.get('title') or entry.get('source')} ({report.chunks_deleted} passages)"
 
 
 def remove_target(item: str | Path, settings: Settings | None = None) -> Path:

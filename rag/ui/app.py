@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings, get_settings
 from rag.llm import available_backends
+from rag.ui.corpus_tab import UPLOAD_TYPES, document_choices, remove, upload
 from rag.ui.handlers import _add_article, _chat_ui, _corpus_rows, _source_choices, api_chat, api_retrieve
 from rag.ui.render import esc
 from rag.ui.warmup import Warmup, set_current
@@ -132,6 +133,33 @@ def build_app(
             added = gr.Markdown(elem_id="rag-add-url-status")
             for trigger in (add.click, new_url.submit):
                 trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
+            files = gr.File(
+                label=f"Add files: {' '.join(UPLOAD_TYPES)} (several at once, or drop them here; "
+                f"up to {s.upload_max_bytes // 1048576} MiB each)",
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                type="filepath",
+                elem_id="rag-upload",
+            )
+            uploaded = gr.Markdown(elem_id="rag-upload-status")
+
+            def upload_event(paths: list[str] | None, progress: Any = gr.Progress()) -> tuple[str, Any]:  # noqa: B008
+                return upload(paths, progress)
+
+            files.upload(upload_event, files, [uploaded, corpus], api_visibility="private", concurrency_limit=1)
+            with gr.Row():
+                doomed = gr.Dropdown(
+                    choices=document_choices(), label="Remove a document", scale=4, elem_id="rag-remove"
+                )
+                drop = gr.Button("Remove", scale=1, variant="stop", elem_id="rag-remove-button")
+            removed = gr.Markdown(elem_id="rag-remove-status")
+
+            def remove_event(path: str | None) -> tuple[str, Any, Any]:
+                message, rows = remove(path)
+                return message, rows, gr.Dropdown(choices=document_choices(), value=None)
+
+            drop.click(remove_event, doomed, [removed, corpus, doomed], api_visibility="private", concurrency_limit=1)
+            corpus.change(lambda: gr.Dropdown(choices=document_choices()), None, doomed, api_visibility="private")
 
         gr.api(api_chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(api_retrieve, api_name="retrieve", concurrency_limit=RETRIEVE_CONCURRENCY)

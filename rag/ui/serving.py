@@ -54,6 +54,7 @@ def serve(
         server_port=s.port,
         auth=auth,
         auth_message="Log in to the news Q&A chat." if auth else None,
+        max_file_size=s.upload_max_bytes,  # the Corpus tab's uploads; refused by the server itself beyond this
         share=bool(auth) and s.share,  # explicit: gradio would read GRADIO_SHARE and tunnel around the login rule
         prevent_thread_lock=True,
         show_error=False,
