@@ -39,6 +39,7 @@ def server() -> Iterator[str]:
         "/paper.pdf": ("application/pdf", pdf),
         "/download": ("application/octet-stream", pdf),
         "/menu.html": ("text/html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>"),
+        "/deep.html": ("text/html", b"<html><body>" + b"<div>" * 3000 + f"<p>{BODY}</p>".encode() + b"</body></html>"),
     }
     with serve(pages) as url:
         yield url
@@ -151,6 +152,11 @@ def test_show_reads_the_snapshot_of_an_indexed_url_or_fetches_it_now(server: str
     assert remove_target(url, settings) == snapshot_for(url, settings)
     with pytest.raises(InputError, match="not in the index"):
         remove_target(f"{server}/other.html", settings)
+
+
+def test_a_page_nested_thousands_deep_is_read_as_a_link_too(server: str, settings: Settings) -> None:
+    paths, warnings = index_targets([f"{server}/deep.html"], settings=settings)
+    assert warnings == [] and BODY in read_document(paths[0]).text
 
 
 def test_a_link_that_is_no_article_leaves_no_snapshot_behind(server: str, settings: Settings) -> None:
