@@ -1,7 +1,9 @@
 """The `rag` command: index, list, remove, search, ask, eval, doctor, serve.
 
 Every user-facing failure is a `RagError` printed as one line (exit 2);
-tracebacks appear only with ``--debug``.
+tracebacks appear only with ``--debug``. Exit statuses: 0 done; 1 nothing indexable, a regression, or an
+unexpected error; 2 a bad argument, file or setting; 3 the answering model failed (the sources are still
+printed); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -11,9 +13,20 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -23,13 +36,15 @@ from rag import evaluation as ev
 from rag.answering import answer_stream, evidence_only
 from rag.answering.evidence import human_date
 from rag.config import configure, get_settings
-from rag.corpus import describe, document_json, forget_url, index_targets, remove_target, show_document
+from rag.corpus import describe, document_json, forget_url, index_items, remove_target, show_document
 from rag.doctor import run_checks
 from rag.errors import RagError
-from rag.indexing import Indexer, ensure_index, list_documents
+from rag.indexing import Count, Indexer, ensure_index, list_documents
 from rag.retrieval import check_k, retrieve
 from rag.types import Answer, KeyEvidence
 from rag.ui import serve
+
+MODEL_FAILED = 3  # `rag ask`: the model failed (crash, timeout, HTTP error); the retrieved sources were printed
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -127,12 +142,30 @@ def _progress(msg: str) -> None:
     print(f"· {msg}", file=sys.stderr, flush=True)
 
 
+@contextmanager
+def _index_display() -> Iterator[tuple[Callable[[str], None], Count]]:
+    """Stage lines and, on a terminal, a bar with files done, of how many, and the time left (rich)."""
+    live = sys.stderr.isatty()
+    columns = (
+        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), disable=not live, transient=True) as bar:
+        task = bar.add_task("indexing", total=None)
+
+        def note(msg: str) -> None:
+            if live:
+                bar.console.print(f"· {msg}", highlight=False, markup=False)
+            else:
+                _progress(msg)
+
+        yield note, lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
 
-    paths, fetch_warnings = index_targets(args.paths, refetch=args.refetch, progress=_progress)  # URLs: fetched
-    for w in fetch_warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    report = Indexer().update(paths, progress=_progress)
+    with _index_display() as (note, count):  # URLs are fetched first
+        report, _ = index_items(args.paths, refetch=args.refetch, progress=note, count=count)
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(
@@ -179,8 +212,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _ensure_index() -> None:
-
-    ensure_index(progress=_progress)
+    """Refresh the index; a file that breaks the refresh is a warning, and the last good index answers."""
+    for w in ensure_index(progress=_progress).warnings:
+        print(f"warning: {w}", file=sys.stderr)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -243,9 +277,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         else:
             final = item
     assert final is not None
+    status = MODEL_FAILED if final.error else 0  # a script must tell a failed model from an answer
     if args.json:
         print(json.dumps(final.to_json(), indent=2, ensure_ascii=False))
-        return 0
+        return status
     print()
     if final.query != " ".join(args.question.split()):
         print(f"(searched for: {final.query})")
@@ -254,7 +289,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for c in final.citations:
         meta = ", ".join(x for x in (c.publisher, c.date, c.pages and f"p. {c.pages}") if x)
         print(f"[{c.n}] {c.title or c.source}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
-    return 0
+    return status
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

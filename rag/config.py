@@ -14,13 +14,17 @@ The classes and functions that use them take the section as an argument
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from rag.errors import InputError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_K = 1000  # passages one search may return: far past any prompt; an evaluation ranks up to 100
 
 
 class IndexingTuning(BaseModel):
@@ -31,6 +35,9 @@ class IndexingTuning(BaseModel):
         ge=1,
         description="Chunks embedded per call: length-sorted batches over more texts pad less "
         "(measured: 0.93 of raw encode time at 2048 against 512).",
+    )
+    speaker_batch: int = Field(
+        16, ge=1, description="Articles annotated with speakers per spaCy nlp.pipe pass (benchmarks/bench_indexing.py)."
     )
 
 
@@ -193,7 +200,7 @@ class Settings(BaseSettings):
 
     # --- retrieval ----------------------------------------------------------
     retrieval: RetrievalTuning = Field(default_factory=RetrievalTuning)
-    k: int = Field(5, ge=1, le=50, description="Passages returned by default.")
+    k: int = Field(5, ge=1, le=MAX_K, description="Passages returned by default.")
     max_query_chars: int = Field(2000, ge=10, description="Longer queries are refused with a message.")
 
     # --- answering ----------------------------------------------------------
@@ -241,6 +248,10 @@ class Settings(BaseSettings):
     no_auth: bool = Field(False, description="Serve beyond loopback without a login (explicit opt-out).")
     share: bool = Field(False, description="Open a public gradio.live link; refused unless a login is set.")
 
+    upload_max_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, le=1024**3, description="Largest file the page's Corpus tab accepts."
+    )
+
     # --- articles by URL (rag.ingest.fetching) ------------------------------
     fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds to fetch one page, redirects included.")
     fetch_max_bytes: int = Field(
@@ -251,10 +262,38 @@ class Settings(BaseSettings):
 _settings: Settings | None = None
 
 
+def env_name(loc: tuple[int | str, ...]) -> str:
+    """The environment variable of a field: ``("retrieval", "dense_weight")`` → ``RAG_RETRIEVAL__DENSE_WEIGHT``."""
+    return "RAG_" + "__".join(str(part).upper() for part in loc if isinstance(part, str))
+
+
+def settings_error(exc: ValidationError) -> str:
+    """A validation failure as one line naming each variable, its value and the rule it broke."""
+    problems = []
+    for err in exc.errors():
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) else f"={str(value)[:60]!r}"
+        problems.append(f"{env_name(tuple(err['loc']))}{shown}: {err['msg'][0].lower()}{err['msg'][1:]}")
+    return "bad setting: " + "; ".join(problems)
+
+
+def _load(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise InputError(settings_error(exc)) from None
+    except SettingsError as exc:  # a nested section given as something that is not JSON
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = env_name((field.group(1),)) if field else "a RAG_ variable"
+        cause = " ".join(str(exc.__cause__ or exc).split())[:200]
+        raise InputError(f"bad setting: {name} is not valid JSON ({cause})") from None
+
+
 def get_settings() -> Settings:
+    """The settings every module sees; a bad environment variable is one :class:`InputError` line."""
     global _settings
     if _settings is None:
-        _settings = Settings()
+        _settings = _load()
     return _settings
 
 
@@ -262,5 +301,5 @@ def configure(**overrides: Any) -> Settings:
     """Rebuild settings from the environment plus explicit overrides (CLI flags)."""
     global _settings
     clean = {k: v for k, v in overrides.items() if v is not None}
-    _settings = Settings(**clean)
+    _settings = _load(**clean)
     return _settings

@@ -8,6 +8,7 @@ the paths the indexer works on, and show a document as the index will see it.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -15,14 +16,25 @@ from typing import Any
 
 from rag.config import Settings, get_settings
 from rag.errors import InputError
-from rag.indexing import Indexer
+from rag.indexing import Count, Indexer, IndexReport
+from rag.ingest.addresses import AddressPolicy, is_loopback, system_resolver
 from rag.ingest.cleaning import count_words
-from rag.ingest.fetching import delete_snapshot, fetch_snapshots, is_url, load_document, refetch_roots, snapshot_for
-from rag.ingest.reading import read_document
+from rag.ingest.fetching import (
+    delete_snapshot,
+    delete_snapshot_file,
+    fetch_snapshots,
+    is_url,
+    load_document,
+    refetch_roots,
+    snapshot_for,
+    web_dir,
+)
+from rag.ingest.reading import SUPPORTED_SUFFIXES, read_document
 from rag.manifest import Manifest
 from rag.types import Document
 
 Progress = Callable[[str], None]
+UPLOADS_DIR = "uploads"  # files added through the page, inside the index folder
 
 
 def index_targets(
@@ -31,6 +43,7 @@ def index_targets(
     refetch: bool = False,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    policy: AddressPolicy | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Paths to give the indexer (URLs fetched into snapshots first) and one warning per URL that failed.
 
@@ -44,10 +57,101 @@ def index_targets(
         warnings += refetch_roots(Manifest.load(Path(s.index_dir)).roots, s, progress)
     urls = [str(i).strip() for i in items if isinstance(i, str) and is_url(i)]
     paths = [Path(i) for i in items if not (isinstance(i, str) and is_url(i))]
-    snapshots, failed = fetch_snapshots(urls, s, progress)
+    snapshots, failed = fetch_snapshots(urls, s, progress, policy)
     if urls and not snapshots and not paths:
         raise InputError(failed[0] if len(failed) == 1 else f"none of the {len(urls)} URLs could be fetched")
     return paths + snapshots, warnings + failed
+
+
+def index_items(
+    items: Sequence[str | Path],
+    *,
+    refetch: bool = False,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    policy: AddressPolicy | None = None,
+    count: Count | None = None,
+) -> tuple[IndexReport, list[Path]]:
+    """Fetch the URLs, index everything, and keep no snapshot of a link whose page could not be indexed.
+
+    Returns the indexer's report (fetch failures among its warnings) and the paths given to the indexer.
+    """
+    s = settings or get_settings()
+    paths, fetch_warnings = index_targets(items, refetch=refetch, settings=s, progress=progress, policy=policy)
+    report = Indexer(s).update(paths, progress=progress, count=count)
+    report.warnings[:0] = fetch_warnings
+    indexed = Manifest.load(Path(s.index_dir)).docs
+    folder = web_dir(s).resolve()
+    for path in paths:  # a snapshot the indexer refused (a reader or the speaker step broke on it) is not kept
+        real = path.resolve()
+        if real.parent == folder and str(real) not in indexed:
+            delete_snapshot_file(real)
+    return report, paths
+
+
+def add_files(
+    files: Sequence[Path],
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    count: Count | None = None,
+) -> list[str]:
+    """Files uploaded through the page: kept in the index folder's ``uploads/`` and indexed; one line per file.
+
+    A file over ``RAG_UPLOAD_MAX_BYTES``, of a type that cannot be read, or that indexing refuses is not kept.
+    """
+    s = settings or get_settings()
+    folder = Path(s.index_dir) / UPLOADS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    kept: list[Path] = []
+    for file in files:
+        name = _safe_name(Path(file).name)
+        size = Path(file).stat().st_size
+        if size > s.upload_max_bytes:
+            lines.append(f"{name}: {size / 1048576:.1f} MiB is over the upload limit (RAG_UPLOAD_MAX_BYTES)")
+        elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            lines.append(f"{name}: not a file type that can be indexed ({' '.join(sorted(SUPPORTED_SUFFIXES))})")
+        else:
+            shutil.copyfile(file, folder / name)
+            kept.append(folder / name)
+    if not kept:
+        return lines
+    report = Indexer(s).update(kept, progress=progress, count=count)
+    indexed = Manifest.load(Path(s.index_dir)).docs
+    for path in kept:
+        key = str(path.resolve())
+        mine = [w.removeprefix("skipped ").replace(key, path.name) for w in report.warnings if path.name in w]
+        if key in indexed and not mine:
+            entry = indexed[key]
+            lines.append(
+                f"{path.name}: indexed — {entry.get('title') or 'no title'} ({entry.get('date') or 'undated'})"
+            )
+        else:
+            lines.append(mine[0] if mine else f"{path.name}: nothing indexable")
+            if key not in indexed:
+                path.unlink(missing_ok=True)
+    return lines
+
+
+def _safe_name(name: str) -> str:
+    """An uploaded file's own name, reduced to a plain file name (no folders, no hidden files)."""
+    cleaned = re.sub(r"[^\w.() -]+", "_", name).strip(" .") or "upload"
+    return cleaned.lstrip(".") or "upload"
+
+
+def remove_document(path: str, settings: Settings | None = None) -> str:
+    """Forget one indexed document (a file, an upload or a link) and drop its passages; one line."""
+    s = settings or get_settings()
+    entry = Manifest.load(Path(s.index_dir)).docs.get(path)
+    if entry is None:
+        raise InputError(f"{path} is not in the index (see `rag list`)")
+    report = Indexer(s).remove(Path(path))
+    target = Path(path)
+    if target.parent == web_dir(s).resolve():
+        delete_snapshot_file(target)
+    elif target.parent == (Path(s.index_dir) / UPLOADS_DIR).resolve():
+        target.unlink(missing_ok=True)
+    return f"removed {entry.get('title') or entry.get('source')} ({report.chunks_deleted} passages)"
 
 
 def remove_target(item: str | Path, settings: Settings | None = None) -> Path:
@@ -133,18 +237,26 @@ def document_json(doc: Document, origin: str) -> dict[str, Any]:
     return data
 
 
-def add_url(url: str, settings: Settings | None = None, progress: Progress | None = None) -> str:
-    """Fetch one article and index it now: one line for the web page to show (errors included)."""
+def add_url(
+    url: str, settings: Settings | None = None, progress: Progress | None = None, policy: AddressPolicy | None = None
+) -> str:
+    """Fetch one article and index it now: one line for the web page to show (errors included).
+
+    Served beyond loopback, the page fetches public addresses only (``policy``: public ones, unless given).
+    """
 
     s = settings or get_settings()
     url = (url or "").strip()
     if not is_url(url):
         raise InputError("give an address starting with http:// or https://")
-    paths, _ = index_targets([url], settings=s, progress=progress)
-    report = Indexer(s).update(paths, progress=progress)
-    mine = [w for w in report.warnings if paths[0].name in w]  # other roots may warn about their own files
+    if policy is None and not is_loopback(s.host):
+        policy = AddressPolicy(resolve=system_resolver(s.fetch_timeout))
+    report, paths = index_items([url], settings=s, progress=progress, policy=policy)
+    snapshot = paths[0]
+    mine = [w for w in report.warnings if snapshot.name in w]  # other roots may warn about their own files
     if mine:
-        raise InputError(mine[0].removeprefix("skipped ").replace(paths[0].name, url, 1))
-    doc = read_document(paths[0])
+        line = mine[0].removeprefix("skipped ").replace(str(snapshot.resolve()), url, 1)
+        raise InputError(line.replace(snapshot.name, url, 1))
+    doc = read_document(snapshot)
     state = "indexed" if report.added else "already indexed, unchanged"
     return f"{state}: {doc.title or doc.source} ({doc.publisher or 'unknown publisher'}, {doc.date or 'undated'})"

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from rag import speakers
 from rag.chunking import chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
-from rag.errors import IndexBusyError, InputError
+from rag.errors import IndexBusyError, InputError, RagError
 from rag.ingest.reading import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, iter_files, read_document
 from rag.lexical import LexicalIndex
 from rag.manifest import Manifest
@@ -33,6 +34,7 @@ from rag.types import Attribution, Chunk, Document
 log = logging.getLogger(__name__)
 
 METADATA_VERSION = "speakers-6"  # chunks carry their document's lead sentence and who says what in them
+Count = Callable[[int, int], None]  # (files looked at so far, files in all roots)
 PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 
 
@@ -93,6 +95,22 @@ def _too_long(size: int, limit: int) -> str:
     )
 
 
+def failure(path: Path, exc: Exception) -> str:
+    """One line for a document that could not be indexed: the file and the cause, never a traceback."""
+    if isinstance(exc, InputError):
+        return f"skipped {exc}"  # already names the file
+    log.debug("indexing %s failed", path, exc_info=exc)
+    cause = " ".join(str(exc).split())[:200] or "no message"
+    return f"skipped {path}: unexpected {type(exc).__name__} ({cause})"
+
+
+def _batches(items: Iterable[tuple[Document, str]], size: int) -> Iterator[list[tuple[Document, str]]]:
+    """Groups of ``size`` (itertools.batched is Python 3.12)."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
 def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -123,10 +141,15 @@ class Indexer:
             ) from None
         return self.lock
 
-    def update(self, paths: Iterable[Path] = (), progress: Callable[[str], None] | None = None) -> IndexReport:
-        """Add ``paths`` to the index's roots and bring every root up to date."""
+    def update(
+        self, paths: Iterable[Path] = (), progress: Callable[[str], None] | None = None, count: Count | None = None
+    ) -> IndexReport:
+        """Add ``paths`` to the index's roots and bring every root up to date.
+
+        ``progress`` gets a line per stage; ``count`` gets (files looked at, files in all roots) as they go.
+        """
         with self._locked():
-            return self._update([Path(p) for p in paths], progress or (lambda _m: None))
+            return self._update([Path(p) for p in paths], progress or (lambda _m: None), count or (lambda _d, _t: None))
 
     def add_documents(self, docs: Iterable[Document], progress: Callable[[str], None] | None = None) -> IndexReport:
         """Index documents built in code (no file, no cleaning); a later file refresh keeps them."""
@@ -175,7 +198,7 @@ class Indexer:
     def _store(self) -> Store:
         return Store(self.index_dir, self.s.chroma_url, self.s.collection)
 
-    def _update(self, new_paths: list[Path], progress: Callable[[str], None]) -> IndexReport:
+    def _update(self, new_paths: list[Path], progress: Callable[[str], None], count: Count) -> IndexReport:
         report = IndexReport()
         manifest = Manifest.load(self.index_dir)
         store = self._store()
@@ -204,36 +227,42 @@ class Indexer:
         seen: set[str] = set()
         limit = self.s.max_document_chars
 
+        listing = [(path, warning) for root in list(manifest.roots) for path, warning in iter_files([Path(root)])]
+        total = len({str(path.resolve()) for path, warning in listing if not warning})
+
         def changed_files() -> Iterator[tuple[Document, str]]:
-            for root in list(manifest.roots):
-                for path, warning in iter_files([Path(root)]):
-                    if warning:
-                        report.warnings.append(warning)
-                        continue
-                    key = str(path.resolve())
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    try:
-                        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                    except OSError as exc:
-                        report.warnings.append(f"skipped {path}: {exc.strerror or exc}")
-                        continue
-                    if manifest.docs.get(key, {}).get("hash") == digest:
-                        report.unchanged += 1
-                        continue
-                    if path.suffix.lower() in PLAIN_TEXT and path.stat().st_size > 4 * limit:
-                        report.warnings.append(f"skipped {path}: {_too_long(path.stat().st_size, limit)}")
-                        continue  # refused before reading: cleaning and embedding it would hold the lock for minutes
-                    try:
-                        doc = read_document(path)
-                    except InputError as exc:
-                        report.warnings.append(f"skipped {exc}")  # an indexed version, if any, stays
-                        continue
-                    if len(doc.text) > limit:
-                        report.warnings.append(f"skipped {path}: {_too_long(len(doc.text), limit)}")
-                        continue
-                    yield doc, digest
+            for path, warning in listing:
+                if warning:
+                    report.warnings.append(warning)
+                    continue
+                key = str(path.resolve())
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield from changed_file(path, key)
+                count(len(seen), total)
+
+        def changed_file(path: Path, key: str) -> Iterator[tuple[Document, str]]:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as exc:
+                report.warnings.append(f"skipped {path}: {exc.strerror or exc}")
+                return
+            if manifest.docs.get(key, {}).get("hash") == digest:
+                report.unchanged += 1
+                return
+            if path.suffix.lower() in PLAIN_TEXT and path.stat().st_size > 4 * limit:
+                report.warnings.append(f"skipped {path}: {_too_long(path.stat().st_size, limit)}")
+                return  # refused before reading: cleaning and embedding it would hold the lock for minutes
+            try:
+                doc = read_document(path)
+            except Exception as exc:  # noqa: BLE001 - one bad file is one warning; an indexed version stays
+                report.warnings.append(failure(path, exc))
+                return
+            if len(doc.text) > limit:
+                report.warnings.append(f"skipped {path}: {_too_long(len(doc.text), limit)}")
+                return
+            yield doc, digest
 
         self._write(store, manifest, changed_files(), report, progress)
         for root in added_roots:  # a path that held nothing indexable is not remembered (nor warned about again)
@@ -260,22 +289,46 @@ class Indexer:
         """Chunk documents and write them in groups big enough for efficient embedding."""
         pending: list[tuple[Document, str, list[Chunk]]] = []
         n_pending = 0
-        for doc, digest in docs:
-            if self.s.annotate_speakers:
-                self._speakers[doc.path] = speakers.attribute(doc.text)
-            chunks = chunk_document(
-                doc,
-                size=self.s.chunk_size,
-                overlap=self.s.chunk_overlap,
-                model_tokens=self.embedder.count_tokens,
-                model_max=self.embedder.max_tokens,
-            )
-            pending.append((doc, digest, chunks))
-            n_pending += len(chunks)
-            if n_pending >= self.s.indexing.flush_chunks:
-                self._flush(store, manifest, pending, report, progress, direct)
-                pending, n_pending = [], 0
+        for batch in _batches(docs, self.s.indexing.speaker_batch):
+            for doc, digest, chunks in self._prepare_batch(batch, report):
+                pending.append((doc, digest, chunks))
+                n_pending += len(chunks)
+                if n_pending >= self.s.indexing.flush_chunks:
+                    self._flush(store, manifest, pending, report, progress, direct)
+                    pending, n_pending = [], 0
         self._flush(store, manifest, pending, report, progress, direct)
+
+    def _prepare_batch(
+        self, batch: Sequence[tuple[Document, str]], report: IndexReport
+    ) -> Iterator[tuple[Document, str, list[Chunk]]]:
+        """Speakers for a batch of documents in one spaCy pass, then each document's chunks."""
+        if self.s.annotate_speakers and len(batch) > 1:
+            try:
+                found = speakers.attribute_many([doc.text for doc, _ in batch])
+            except Exception:  # one document broke the batch: each is annotated alone below, and only it skipped
+                log.debug("speaker batch failed; annotating one by one", exc_info=True)
+            else:
+                self._speakers.update((doc.path, f) for (doc, _), f in zip(batch, found, strict=True))
+        for doc, digest in batch:
+            try:
+                chunks = self._prepare(doc)
+            except Exception as exc:  # noqa: BLE001 - one bad document is one warning, the run goes on
+                self._speakers.pop(doc.path, None)
+                report.warnings.append(failure(Path(doc.path), exc))
+                continue
+            yield doc, digest, chunks
+
+    def _prepare(self, doc: Document) -> list[Chunk]:
+        """Who says what, then the chunks: the per-document work that a strange document could break."""
+        if self.s.annotate_speakers and doc.path not in self._speakers:
+            self._speakers[doc.path] = speakers.attribute(doc.text)
+        return chunk_document(
+            doc,
+            size=self.s.chunk_size,
+            overlap=self.s.chunk_overlap,
+            model_tokens=self.embedder.count_tokens,
+            model_max=self.embedder.max_tokens,
+        )
 
     def _flush(
         self,
@@ -374,10 +427,21 @@ def list_documents(settings: Settings | None = None) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["path"])
 
 
-def ensure_index(settings: Settings | None = None, progress: Callable[[str], None] | None = None) -> IndexReport | None:
-    """Bring the index up to date before serving; if another process is writing it, serve what is there."""
+def ensure_index(settings: Settings | None = None, progress: Callable[[str], None] | None = None) -> IndexReport:
+    """Bring the index up to date before serving or answering; whatever stops the refresh, the last good index
+    is served and the report says why (the chat and ``rag search`` must start even when a file breaks indexing).
+    """
     try:
         return Indexer(settings).update(progress=progress)
     except IndexBusyError as exc:
-        log.warning("%s; using the index as it is", exc)
-        return None
+        reason = f"{exc}; using the index as it is"
+    except RagError as exc:
+        reason = f"the index could not be refreshed ({exc}); using the last good index"
+    except Exception as exc:  # a refresh that fails must not take the chat down
+        log.debug("index refresh failed", exc_info=exc)
+        cause = " ".join(str(exc).split())[:200]
+        reason = (
+            f"the index could not be refreshed (unexpected {type(exc).__name__}: {cause}); using the last good index"
+        )
+    log.info("%s", reason)  # the caller shows it: the CLI on stderr, the page in its status line
+    return IndexReport(warnings=[reason])

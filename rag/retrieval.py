@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import RetrievalTuning, Settings, get_settings
+from rag.config import MAX_K, RetrievalTuning, Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.errors import InputError
 from rag.indexing import ensure_index
@@ -31,7 +31,6 @@ from rag.types import Passage
 log = logging.getLogger(__name__)
 
 #: the most passages one call may ask for
-MAX_K = 1000  # far past any prompt; an evaluation ranks up to 100
 
 
 def check_query(query: str, limit: int) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -188,7 +189,15 @@ def _negated(verb: Any) -> bool:
 
 def attribute(text: str) -> list[Attribution]:
     """The reported-speech sentences of ``text`` (a cleaned article), in order."""
-    doc = nlp()(text)
+    return _attributions(nlp()(text))
+
+
+def attribute_many(texts: Sequence[str], batch_size: int = 16) -> list[list[Attribution]]:
+    """:func:`attribute` for many articles in one ``nlp.pipe`` pass: spaCy batches its neural components."""
+    return [_attributions(doc) for doc in nlp().pipe(texts, batch_size=batch_size)]
+
+
+def _attributions(doc: Any) -> list[Attribution]:
     people = _People()
     article = _People()  # everyone the article names, with their roles: for a role it uses before the name
     named: dict[int, list[tuple[str, set[str]]]] = {}  # sentence start -> (person, roles), worked out once

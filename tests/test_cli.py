@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,10 @@ from support import SEEDS
 FIELDS = {"text", "score", "similarity", "source", "title", "publisher", "url", "date", "chunk_id", "start", "end"}
 
 
-def rag(*args: str, index: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1"}
+def rag(
+    *args: str, index: Path, timeout: int = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -190,3 +193,78 @@ def test_doctor_names_an_unreachable_chroma_server(tmp_path: Path) -> None:
 
     out = rag("doctor", "--backend", "extractive", "--chroma-url", f"http://127.0.0.1:{free_port()}", index=tmp_path)
     assert out.returncode == 1 and "FAIL  Chroma server" in out.stdout and "chroma run --path" in out.stdout
+
+
+def test_a_page_nested_thousands_deep_is_indexed_beside_a_good_file_and_search_works(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Grodno summit\n\nThe two presidents met in Grodno to discuss grain exports.\n")
+    body = "<p>Vitebsk bridge opened. The governor cut the ribbon on a new bridge over the Dvina river.</p>"
+    (folder / "deep.html").write_text("<html><body>" + "<div>" * 5000 + body + "</div>" * 5000 + "</body></html>")
+    index = tmp_path / "index"
+    out = rag("index", str(folder), index=index)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert {"good.txt", "deep.html"} <= {r["source"] for r in json.loads(rag("list", "--json", index=index).stdout)}
+    found = rag("search", "bridge over the Dvina", "-k", "1", "--json", index=index)
+    assert found.returncode == 0 and json.loads(found.stdout)[0]["source"] == "deep.html"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "line"),
+    [
+        ("RAG_K", "0", "error: bad setting: RAG_K='0': input should be greater than or equal to 1"),
+        ("RAG_K", "1001", "error: bad setting: RAG_K='1001': input should be less than or equal to 1000"),
+        ("RAG_PORT", "http", "error: bad setting: RAG_PORT='http': input should be a valid integer"),
+        ("RAG_RETRIEVAL__DENSE_WEIGHT", "2", "error: bad setting: RAG_RETRIEVAL__DENSE_WEIGHT='2': input should be"),
+        ("RAG_ANNOTATE_SPEAKERS", "perhaps", "error: bad setting: RAG_ANNOTATE_SPEAKERS='perhaps': input should be"),
+        ("RAG_RETRIEVAL", "{oops", "error: bad setting: RAG_RETRIEVAL is not valid JSON ("),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path: Path, name: str, value: str, line: str) -> None:
+    out = rag("search", "Lavrov", index=tmp_path / "index", env={name: value})
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1 and out.stderr.startswith(line), out.stderr
+
+
+def test_ask_exits_3_when_the_model_failed_and_still_prints_the_sources(index: Path) -> None:
+    from support import free_port
+
+    dead = {"RAG_OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "RAG_LLM_MAX_RETRIES": "0"}
+    question = "What memorandum did Russia and Belarus sign?"
+    out = rag("ask", question, "--backend", "openai", index=index, env=dead)
+    assert out.returncode == 3 and "Traceback" not in out.stderr, out.stderr
+    assert "warning: " in out.stderr and "[1] " in out.stdout
+    as_json = rag("ask", question, "--backend", "openai", "--json", index=index, env=dead)
+    assert as_json.returncode == 3 and json.loads(as_json.stdout)["error"]
+
+
+def test_index_shows_a_progress_bar_on_a_terminal_and_stays_quiet_otherwise(tmp_path: Path) -> None:
+    import pty
+
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for n in (1, 2):
+        (folder / f"n{n}.txt").write_text(
+            f"Grodno summit {n}\n\nThe presidents met in Grodno to discuss grain, day {n}.\n"
+        )
+    piped = rag("index", str(folder), index=tmp_path / "piped")
+    assert piped.returncode == 0 and "files" not in piped.stderr and "\x1b" not in piped.stderr, piped.stderr
+    main, secondary = pty.openpty()
+    env = {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "tty"), "RAG_SEEDS_DIR": str(SEEDS), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "index", str(folder)], env=env, stdout=subprocess.PIPE, stderr=secondary
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait(timeout=300) == 0
+    os.close(main)
+    plain = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", shown)  # rich's colours and cursor moves
+    assert b"7/7 files" in plain, plain[-500:]  # five seeds and the two new files, counted as they go

@@ -265,3 +265,51 @@ def test_a_document_over_the_size_limit_is_skipped_with_a_message_naming_the_lim
     said = " ".join(report.warnings)
     assert "book.txt" in said and "long.html" in said and "limit of 20,000" in said and "RAG_MAX_DOCUMENT_CHARS" in said
     assert {r["source"] for r in list_documents(s)} == {p.name for p in Path(s.seeds_dir).glob("*.txt")}
+
+
+class BrittleEmbedder(CountingEmbedder):
+    """The real model, except that counting the tokens of one marked text breaks (a stand-in for any library
+    that chokes on one strange document)."""
+
+    def count_tokens(self, text: str) -> int:
+        if "UNCOUNTABLE" in text:
+            raise RuntimeError("the tokenizer choked\non this text")
+        return self.inner.count_tokens(text)
+
+
+def test_one_document_that_breaks_a_step_is_one_warning_and_the_rest_is_committed(  # type: ignore[no-untyped-def]
+    make_settings, embedder, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text(NEW_ARTICLE)
+    (folder / "strange.txt").write_text(NEW_ARTICLE.replace("Zubr-1", "UNCOUNTABLE Zubr-1"))
+    deep = "<div>" * 3000 + "<p>" + NEW_ARTICLE.replace("\n", " ") + "</p>" + "</div>" * 3000
+    (folder / "deep.html").write_text(f"<html><body>{deep}</body></html>")  # was a RecursionError
+    s = make_settings()
+    report = Indexer(s, BrittleEmbedder(embedder)).update([folder])
+    assert report.warnings == [
+        f"skipped {folder / 'strange.txt'}: unexpected RuntimeError (the tokenizer choked on this text)"
+    ]
+    indexed = {r["source"] for r in list_documents(s)}
+    assert {"good.txt", "deep.html"} <= indexed and "strange.txt" not in indexed
+    assert str(folder.resolve()) in Manifest.load(Path(s.index_dir)).roots  # the folder is remembered
+    again = Indexer(s, BrittleEmbedder(embedder)).update()  # tried again next time, still one line
+    assert again.warnings == report.warnings and again.added == 0
+
+
+def test_a_refresh_that_fails_serves_the_last_good_index_with_the_reason(  # type: ignore[no-untyped-def]
+    make_settings, counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = make_settings()
+    Indexer(s, counting).update()
+
+    def broken(self: Indexer, *args: Any, **kwargs: Any) -> None:
+        raise OSError("disk quota exceeded")
+
+    monkeypatch.setattr(Indexer, "update", broken)
+    report = indexing.ensure_index(s)
+    assert report.warnings == [
+        "the index could not be refreshed (unexpected OSError: disk quota exceeded); using the last good index"
+    ]
+    assert len(Retriever(s, counting.inner).retrieve("Lavrov Minsk", 3)) == 3  # the last good index answers

@@ -38,6 +38,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     """Routes for every case; ``pages`` may be changed by a test (a page that is updated)."""
 
     pages: ClassVar[dict[str, tuple[str, bytes]]] = {}
+    redirect_to: ClassVar[str] = "/article.html"  # where /elsewhere points (a test sets another server's URL)
+    hits: ClassVar[list[tuple[str, str]]] = []  # (address served on, path) of every request
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -49,8 +51,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _slow_headers(self) -> None:
+        """The status line and headers a byte every 0.1 s: about 10 s before the body could start."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 60 + b"\r\n\r\n"
+        for byte in head:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up, as it should
+            time.sleep(0.1)
+        self.wfile.write(page())
+
     def do_GET(self) -> None:
         path = self.path
+        self.hits.append((str(self.server.server_address[0]), path))
         if path in self.pages:
             ctype, body = self.pages[path]
             self._send(200, ctype, body)
@@ -61,6 +76,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/slow":
             time.sleep(3)
             self._send(200, "text/html", page())
+        elif path == "/slow-headers":
+            self.close_connection = True
+            self._slow_headers()
+        elif path == "/elsewhere":
+            self.send_response(302)
+            self.send_header("Location", self.redirect_to)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif path == "/image.png":
             self._send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
         elif path == "/huge":  # declares more than the cap
@@ -90,14 +113,16 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(pages: dict[str, tuple[str, bytes]]) -> Iterator[str]:
-    """Serve ``pages`` (path -> (content type, body)) and the fixed failure routes; yields the base URL."""
-    Handler.pages = dict(pages)
-    httpd = Server(("127.0.0.1", free_port()), Handler)
+def serve(pages: dict[str, tuple[str, bytes]] | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``pages`` (path -> (content type, body); None: keep the current ones) and the fixed failure routes
+    on ``host`` (any 127.0.0.x); yields the base URL."""
+    if pages is not None:
+        Handler.pages = dict(pages)
+    httpd = Server((host, free_port()), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        yield f"http://{host}:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()

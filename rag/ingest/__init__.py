@@ -9,6 +9,8 @@
 * :mod:`~rag.ingest.dates` and :mod:`~rag.ingest.outlets` — a document's date and publisher (the outlet
   table is data: ``outlets.toml``)
 * :mod:`~rag.ingest.fetching` — articles by URL, kept as snapshots; :func:`load_document` for a file or a URL
+* :mod:`~rag.ingest.transport` and :mod:`~rag.ingest.addresses` — the connections a fetch makes: one deadline
+  for all of it, and, for a page served to others, only to public addresses that were checked
 """
 
 from __future__ import annotations

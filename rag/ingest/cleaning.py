@@ -52,10 +52,11 @@ _ISO_STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?
 _DAY_MONTH_RE = re.compile(rf"\b(?:\d{{1,2}}\s+(?:{_MONTH})|(?:{_MONTH})\.?\s+\d{{1,2}})\b", re.IGNORECASE)
 _STAMP_WORDS_RE = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|"
-    r"updated|published|posted|last|modified|on|at|gmt|utc|msk|cet|cest|eet|eest|bst|est|edt|pst|pdt|"
-    r"kyiv|moscow|minsk|time)\b",
+    r"updated|published|posted|last|modified|on|at|gmt|utc|msk|cet|cest|eet|eest|bst|est|edt|pst|pdt|time)\b",
     re.IGNORECASE,
 )
+#: a named time zone beside a time: "Kyiv time", "Eastern Time", "Moscow Standard Time" (a name, then "time")
+_ZONE_NAME_RE = re.compile(r"\b(?:[A-Z][\w'’-]*\s+){1,3}(?i:time)\b")
 _LANGUAGES = frozenset(
     {
         "english", "русский", "українська", "беларуская", "español", "deutsch", "français", "italiano",
@@ -76,7 +77,7 @@ _PROMO_HEADING_RE = re.compile(
 _FURNITURE_RES = tuple(
     re.compile(p, flags)
     for p, flags in (
-        (r"^Home(?=[A-Z])|^Home\s*[>›»/|]", 0),  # breadcrumbs: "HomeRussia & FSU"
+        (r"^Home\s*[>›»/|]", 0),  # breadcrumbs: "Home › World"
         (r"^support us\b", re.IGNORECASE),
         (r"\bbecome (?:our|a) (?:patron|member|supporter|subscriber)\b", re.IGNORECASE),
         (r"\bsubscribe to (?:our|the)\b.{0,40}\b(?:newsletter|channel|mailing list)\b", re.IGNORECASE),
@@ -85,7 +86,6 @@ _FURNITURE_RES = tuple(
         (r"\bread more\s*:", re.IGNORECASE),  # "Headline READ MORE: Headline"
         (r"(?:^|\s)/html/|/@content\b|\[@\w+=", 0),  # scraper xpath residue
         (r"^(?:(?:https?://|www\.)\S+\s*)+$", 0),  # bare URLs, image URLs
-        (r"^[•·▪●◦*-]\s*\S{1,8}$", 0),  # bullet counters "• 9", "• 6:10"
         (r"\s(?:FEATURE|VIDEO|PODCAST|OPINION|ANALYSIS|PHOTOS?|GALLERY|EXCLUSIVE)$", 0),  # promo items
         (r"^(?:photo|image|picture|illustration|credit|photograph)s?(?:\s+by)?\s*[:©]", re.IGNORECASE),
         (r"^(?:\S+\s+){0,15}(?:photo|image|picture)s?(?:\s+by|\s+credit)?\s*:\s*[^.!?]{1,60}$", re.IGNORECASE),
@@ -133,6 +133,7 @@ def _is_timestamp(line: str) -> bool:
     rest = _TIME_RE.sub(" ", rest)
     if rest == line:
         return False
+    rest = _ZONE_NAME_RE.sub(" ", rest)
     rest = _STAMP_WORDS_RE.sub(" ", rest)
     return not re.search(r"[^\W_]", rest)
 

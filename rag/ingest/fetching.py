@@ -6,8 +6,9 @@ citing exactly the text that was indexed even if the site changes or goes down,
 and ``rag index --refetch`` refreshes every snapshot on request. The URL is kept
 beside the snapshot (``.NAME.json``) and becomes the document's link.
 
-Fetching is bounded: a timeout (``RAG_FETCH_TIMEOUT``), a size cap
-(``RAG_FETCH_MAX_BYTES``), HTML and PDF only, and every failure is one line.
+Fetching is bounded: one deadline for the whole fetch (``RAG_FETCH_TIMEOUT``), a size cap
+(``RAG_FETCH_MAX_BYTES``), HTML and PDF only, and every failure is one line. For a page served to
+others, an :class:`~rag.ingest.addresses.AddressPolicy` keeps every connection on public addresses.
 """
 
 from __future__ import annotations
@@ -23,10 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
+
 from rag.config import Settings, get_settings
 from rag.errors import InputError
+from rag.ingest.addresses import AddressPolicy, AddressRefused
+from rag.ingest.addresses import check_public as check_public  # where rag.ui.handlers looks for it
 from rag.ingest.pdf import pdf_document
 from rag.ingest.reading import declared_charset, parse_document, read_document, source_url
+from rag.ingest.transport import DeadlineBackend, DeadlineTransport
 from rag.types import Document
 
 USER_AGENT = "Mozilla/5.0 (compatible; rag-news-chat/0.1; reads one article on a user's request)"
@@ -50,10 +56,13 @@ class Fetched:
     data: bytes  # HTML as UTF-8; a PDF as served
 
 
-def fetch(url: str, settings: Settings | None = None) -> Fetched:
-    """GET one page; an :class:`InputError` with one line for anything that is not a readable article."""
-    import httpx
+def fetch(url: str, settings: Settings | None = None, policy: AddressPolicy | None = None) -> Fetched:
+    """GET one page; an :class:`InputError` with one line for anything that is not a readable article.
 
+    ``RAG_FETCH_TIMEOUT`` bounds the whole fetch: connecting, every redirect, the headers and the body.
+    With a ``policy`` (a page served to others), every connection, redirects included, goes only to
+    addresses it allows.
+    """
     s = settings or get_settings()
     url = url.strip()
     parts = urlsplit(url)
@@ -63,11 +72,12 @@ def fetch(url: str, settings: Settings | None = None) -> Fetched:
     limit = int(s.fetch_max_bytes)
     deadline = time.monotonic() + timeout
     headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
+    transport = DeadlineTransport(DeadlineBackend(deadline, policy))
+    client = httpx.Client(
+        transport=transport, follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout, headers=headers
+    )
     try:
-        with (
-            httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout, headers=headers) as c,
-            c.stream("GET", url) as r,
-        ):
+        with client as c, c.stream("GET", url) as r:
             if r.status_code >= 400:
                 raise InputError(f"{url}: the server answered {r.status_code} {r.reason_phrase}".rstrip())
             content_type = r.headers.get("content-type", "")
@@ -83,6 +93,8 @@ def fetch(url: str, settings: Settings | None = None) -> Fetched:
                     raise httpx.ReadTimeout("total time exceeded")
             final_url = str(r.url)
             charset = r.charset_encoding
+    except AddressRefused as exc:  # the link, or a redirect, leads inside the server's network
+        raise InputError(f"{url}: {exc}") from None
     except httpx.TimeoutException:
         raise InputError(f"{url}: no complete answer within {timeout:g} s (RAG_FETCH_TIMEOUT)") from None
     except httpx.TooManyRedirects:
@@ -209,22 +221,33 @@ def save_snapshot(fetched: Fetched, settings: Settings | None = None) -> tuple[P
 def delete_snapshot(url: str, settings: Settings | None = None) -> Path | None:
     path = snapshot_for(url, settings)
     if path is not None:
-        path.unlink(missing_ok=True)
-        _sidecar(path).unlink(missing_ok=True)
+        delete_snapshot_file(path)
     return path
 
 
+def delete_snapshot_file(path: Path) -> None:
+    """A snapshot and the note of its URL beside it."""
+    path.unlink(missing_ok=True)
+    _sidecar(path).unlink(missing_ok=True)
+
+
 def fetch_snapshots(
-    urls: Iterable[str], settings: Settings | None = None, progress: Callable[[str], None] | None = None
+    urls: Iterable[str],
+    settings: Settings | None = None,
+    progress: Callable[[str], None] | None = None,
+    policy: AddressPolicy | None = None,
 ) -> tuple[list[Path], list[str]]:
-    """Fetch each URL into the index's web folder: the snapshot paths to index, and one warning per failure."""
+    """Fetch each URL into the index's web folder: the snapshot paths to index, and one warning per failure.
+
+    A page that does not read as an article is not stored.
+    """
     paths: list[Path] = []
     warnings: list[str] = []
     for url in urls:
         if progress is not None:
             progress(f"fetching {url}")
         try:
-            path, _ = save_snapshot(fetch(url, settings), settings)
+            path, _ = save_snapshot(readable(fetch(url, settings, policy)), settings)
         except InputError as exc:
             warnings.append(str(exc))
             continue
@@ -248,7 +271,7 @@ def refetch_roots(
         if progress is not None:
             progress(f"fetching {url} again")
         try:
-            save_snapshot(fetch(url, settings), settings)
+            save_snapshot(readable(fetch(url, settings)), settings)
         except InputError as exc:
             warnings.append(f"{exc} (the copy fetched before stays indexed)")
     return warnings
@@ -256,30 +279,27 @@ def refetch_roots(
 
 def fetch_document(url: str, settings: Settings | None = None) -> Document:
     """A page fetched now and read as ``rag index`` would read it, without storing anything."""
-    fetched = fetch(url, settings)
+    return _document(fetch(url, settings))
+
+
+def readable(fetched: Fetched) -> Fetched:
+    """``fetched`` if it reads as an article; else one :class:`InputError` line, so no snapshot is stored for it."""
+    try:
+        _document(fetched)
+    except InputError as exc:
+        raise InputError(str(exc).replace(snapshot_name(fetched.url, fetched.kind), fetched.url, 1)) from None
+    except Exception as exc:  # noqa: BLE001 - a page that breaks a reader is one line, like any other failure
+        cause = " ".join(str(exc).split())[:200]
+        raise InputError(f"{fetched.url}: cannot be read (unexpected {type(exc).__name__}: {cause})") from None
+    return fetched
+
+
+def _document(fetched: Fetched) -> Document:
     name = snapshot_name(fetched.url, fetched.kind)
     if fetched.kind == "pdf":
         return pdf_document(fetched.data, source=name, path=fetched.url, url=fetched.url)
     raw = fetched.data.decode("utf-8", errors="replace")
     return parse_document(raw, source=name, path=fetched.url, suffix=".html", url=fetched.url)
-
-
-def check_public(url: str) -> None:
-    """Refuse addresses on the server's own network (loopback, private, link-local): for a page served to others."""
-    import ipaddress
-    import socket
-
-    host = urlsplit(url.strip()).hostname
-    if not host:
-        raise InputError(f"{url}: not an http(s) address")
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (socket.gaierror, UnicodeError):
-        raise InputError(f"{url}: cannot resolve {host}") from None
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
-            raise InputError(f"{url}: {host} is a local address; this page fetches public addresses only")
 
 
 def load_document(source: str | Path) -> Document:

@@ -27,8 +27,8 @@ from rag.ingest.soup import soup_extract
 from rag.types import Document
 
 #: bump when the cleaning rules change: every document is then cleaned and indexed again
-#: (2: HTML through trafilatura, PDFs, CJK paragraphs kept)
-CLEANING_VERSION = 2
+#: (2: HTML through trafilatura, PDFs, CJK paragraphs kept; 3: seed-specific line rules generalised)
+CLEANING_VERSION = 3
 
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})

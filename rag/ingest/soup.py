@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -25,10 +26,11 @@ _BLOCK_TAGS = frozenset(
         "tfoot", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
-_DROP_TAGS = [
+_DROP_TAGS = frozenset({
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "video", "audio",
     "form", "button", "select", "input", "textarea", "nav", "aside", "figcaption",
-]  # fmt: skip
+})  # fmt: skip
+_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 _JUNK_CLASS_RE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|consent|gdpr|newsletter|subscribe|subscription|promo|related|"
     r"share|sharing|social|advert\w*|ads?|banner|popup|modal|breadcrumbs?|comments?|"
@@ -135,10 +137,57 @@ def _strip_site_suffix(title: str, site: str | None) -> str:
 
 
 MIN_ROOT_CHARS = 200  # a "see also" box or an <article> holding only <meta> tags is not the article
+MAX_ROOT_CANDIDATES = 20  # a real page has a few <article>/<main> elements; a hostile one, thousands nested
+
+
+def _outermost(root: Tag, wanted: Callable[[Tag], bool]) -> list[Tag]:
+    """Tags under ``root`` that are ``wanted`` and not inside another wanted one, in document order.
+
+    A stack walk, not ``find_all``: work on each found tag then covers the page once, not once per level of a
+    page nested thousands deep.
+    """
+    found: list[Tag] = []
+    stack: list[Iterator[Any]] = [iter(root.children)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, Tag):
+            if wanted(child):
+                found.append(child)
+            else:
+                stack.append(iter(child.children))
+    return found
 
 
 def _paragraph_chars(tag: Tag) -> int:
-    return sum(len(p.get_text(" ", strip=True)) for p in tag.find_all("p"))
+    return sum(len(p.get_text(" ", strip=True)) for p in _outermost(tag, lambda t: t.name == "p"))
+
+
+def _text_sizes(root: Tag) -> dict[int, int]:
+    """``len(tag.get_text(" ", strip=True))`` for every tag under ``root`` (by ``id``), in one pass."""
+    sizes: dict[int, int] = {}
+    pieces: dict[int, tuple[int, int]] = {}  # id → (characters, non-blank strings) so far
+    stack: list[tuple[Tag, Iterator[Any]]] = [(root, iter(root.children))]
+    while stack:
+        tag, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            chars, count = pieces.pop(id(tag), (0, 0))
+            sizes[id(tag)] = chars + max(count - 1, 0)
+            if stack:
+                parent = id(stack[-1][0])
+                p_chars, p_count = pieces.get(parent, (0, 0))
+                pieces[parent] = (p_chars + chars, p_count + count)
+        elif isinstance(child, Tag):
+            stack.append((child, iter(child.children)))
+        elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
+            text = child.strip()
+            if text:
+                chars, count = pieces.get(id(tag), (0, 0))
+                pieces[id(tag)] = (chars + len(text), count + 1)
+    return sizes
 
 
 def _pick_root(soup: BeautifulSoup) -> Tag:
@@ -147,8 +196,12 @@ def _pick_root(soup: BeautifulSoup) -> Tag:
     Nested candidates (an <article> inside <main>) go to the inner one when it holds
     most of the text: the outer one usually adds related-story teasers.
     """
-    candidates = [t for t in soup.find_all(["article", "main"]) if isinstance(t, Tag)]
-    candidates += [t for t in soup.find_all(True, attrs={"role": "main"}) if isinstance(t, Tag) and t not in candidates]
+    candidates = [t for t in soup.find_all(["article", "main"], limit=MAX_ROOT_CANDIDATES) if isinstance(t, Tag)]
+    candidates += [
+        t
+        for t in soup.find_all(True, attrs={"role": "main"}, limit=MAX_ROOT_CANDIDATES)
+        if isinstance(t, Tag) and all(t is not c for c in candidates)  # identity: bs4's == compares whole trees
+    ]
     scored = [(_paragraph_chars(t), t) for t in candidates]
     body = soup.body if isinstance(soup.body, Tag) else soup
     body_chars = _paragraph_chars(body)
@@ -156,7 +209,9 @@ def _pick_root(soup: BeautifulSoup) -> Tag:
     if not scored:
         return body
     best_chars, best = max(scored, key=lambda x: x[0])
-    inner = [(n, t) for n, t in scored if t is not best and best in t.parents and n * 10 >= best_chars * 7]
+    inner = [
+        (n, t) for n, t in scored if t is not best and any(p is best for p in t.parents) and n * 10 >= best_chars * 7
+    ]
     return min(inner, key=lambda x: x[0])[1] if inner else best
 
 
@@ -165,41 +220,51 @@ def soup_extract(raw: str) -> tuple[str, PageMeta]:
     soup = BeautifulSoup(raw, "html.parser")
     meta = _html_meta(soup)
     root = _pick_root(soup)
-    for tag in root.find_all(_DROP_TAGS):
+    page_furniture = _DROP_TAGS | ({"header", "footer"} if root.name in ("body", "[document]") else set())
+    for tag in _outermost(root, lambda t: t.name in page_furniture):  # no article element: header, footer too
         tag.decompose()
-    if root.name in ("body", "[document]"):  # no article element: page header/footer are site furniture
-        for tag in root.find_all(["header", "footer"]):
-            tag.decompose()
-    root_chars = len(root.get_text(" ", strip=True))
-    for tag in root.find_all(True):
-        if tag.decomposed or tag.attrs is None:
-            continue
+    sizes = _text_sizes(root)
+    root_chars = sizes[id(root)]
+
+    def widget(tag: Tag) -> bool:
         classes = " ".join([_attr(tag, "class") or "", _attr(tag, "id") or ""])
         style = (_attr(tag, "style") or "").replace(" ", "").lower()
         hidden = tag.has_attr("hidden") or _attr(tag, "aria-hidden") == "true" or "display:none" in style
         # a junk-looking class on a wrapper holding most of the page is a theme flag, not a widget
-        if hidden or (_JUNK_CLASS_RE.search(classes) and len(tag.get_text(" ", strip=True)) * 2 < root_chars):
-            tag.decompose()
+        return hidden or bool(_JUNK_CLASS_RE.search(classes) and sizes[id(tag)] * 2 < root_chars)
 
-    parts: list[str] = []
+    for tag in _outermost(root, widget):
+        tag.decompose()
 
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                parts.append(re.sub(r"\s+", " ", str(child)))
-            elif isinstance(child, Tag):
-                if child.name == "br":
-                    parts.append("\n")
-                    continue
-                block = child.name in _BLOCK_TAGS
-                if block:
-                    parts.append("\n\n")
-                walk(child)
-                if block:
-                    parts.append("\n\n")
-
-    walk(root)
-    lines = [line.strip() for line in "".join(parts).split("\n")]
+    lines = [line.strip() for line in _block_text(root).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), meta
+
+
+def _block_text(root: Tag) -> str:
+    """The text under ``root``, blank lines around block elements, walked with a stack.
+
+    Not recursive: a page nested a thousand elements deep would exceed Python's recursion limit.
+    """
+    parts: list[str] = []
+    stack: list[Any] = [iter(root.children)]  # iterators over children, and "\n\n" to close a block
+    while stack:
+        top = stack[-1]
+        if isinstance(top, str):
+            parts.append(stack.pop())
+            continue
+        child = next(top, None)
+        if child is None:
+            stack.pop()
+        elif isinstance(child, _NOT_TEXT):
+            continue
+        elif isinstance(child, NavigableString):
+            parts.append(re.sub(r"\s+", " ", str(child)))
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                parts.append("\n")
+            elif child.name in _BLOCK_TAGS:
+                parts.append("\n\n")
+                stack += ["\n\n", iter(child.children)]
+            else:
+                stack.append(iter(child.children))
+    return "".join(parts)

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from rag.config import Settings
 from rag.errors import RagError
+from rag.ingest.addresses import LOOPBACK_NAMES, is_loopback
 
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-
-
-def is_loopback(host: str) -> bool:
-    h = host.strip().strip("[]").lower()
-    if h in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(h).is_loopback
-    except ValueError:
-        return False
+__all__ = ["LOOPBACK_NAMES", "auth_for", "is_loopback"]
 
 
 def auth_for(s: Settings) -> list[tuple[str, str]] | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings, get_settings
 from rag.llm import available_backends
+from rag.ui.corpus_tab import UPLOAD_TYPES, document_choices, remove, upload
 from rag.ui.handlers import _add_article, _chat_ui, _corpus_rows, _source_choices, api_chat, api_retrieve
+from rag.ui.render import esc
 from rag.ui.warmup import Warmup, set_current
 
 if TYPE_CHECKING:
@@ -18,6 +21,8 @@ CHAT_CONCURRENCY = 16
 RETRIEVE_CONCURRENCY = 8
 #: passages retrieved for an answer by default (the prompt builder keeps what fits)
 DEFAULT_CHAT_K = 8
+#: warnings from the start-up refresh listed on the Corpus tab
+MAX_WARNINGS_SHOWN = 20
 
 EXAMPLES = [
     "What did Lavrov and Aleinik discuss in Minsk in January 2023?",
@@ -27,7 +32,19 @@ EXAMPLES = [
 ]
 
 
-def build_app(settings: Settings | None = None, warmup: Warmup | None = None) -> gr.Blocks:
+def index_note(warnings: Sequence[str]) -> str:
+    """The Corpus tab's note on the last refresh: what was skipped, and why (the rest is served)."""
+    if not warnings:
+        return ""
+    lines = "\n".join(f"- {esc(w)}" for w in warnings[:MAX_WARNINGS_SHOWN])
+    more = len(warnings) - MAX_WARNINGS_SHOWN
+    tail = f"\n- … and {more} more (run `rag index` to see them all)" if more > 0 else ""
+    return f"**The last index refresh skipped {len(warnings)} item(s)**; everything else is served:\n{lines}{tail}"
+
+
+def build_app(
+    settings: Settings | None = None, warmup: Warmup | None = None, index_warnings: Sequence[str] = ()
+) -> gr.Blocks:
     """The Gradio page and its API endpoints (needs an index; does not launch)."""
     import gradio as gr
 
@@ -93,6 +110,7 @@ def build_app(settings: Settings | None = None, warmup: Warmup | None = None) ->
             )
         with gr.Tab("Corpus"):
             gr.Markdown("What is indexed (refresh the index with `rag index`, or restart the app).")
+            gr.Markdown(index_note(index_warnings), elem_id="rag-index-warnings")
             corpus = gr.Dataframe(
                 value=_corpus_rows(),
                 headers=["source", "title", "publisher", "date", "passages"],
@@ -115,6 +133,33 @@ def build_app(settings: Settings | None = None, warmup: Warmup | None = None) ->
             added = gr.Markdown(elem_id="rag-add-url-status")
             for trigger in (add.click, new_url.submit):
                 trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
+            files = gr.File(
+                label=f"Add files: {' '.join(UPLOAD_TYPES)} (several at once, or drop them here; "
+                f"up to {s.upload_max_bytes // 1048576} MiB each)",
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                type="filepath",
+                elem_id="rag-upload",
+            )
+            uploaded = gr.Markdown(elem_id="rag-upload-status")
+
+            def upload_event(paths: list[str] | None, progress: Any = gr.Progress()) -> tuple[str, Any]:  # noqa: B008
+                return upload(paths, progress)
+
+            files.upload(upload_event, files, [uploaded, corpus], api_visibility="private", concurrency_limit=1)
+            with gr.Row():
+                doomed = gr.Dropdown(
+                    choices=document_choices(), label="Remove a document", scale=4, elem_id="rag-remove"
+                )
+                drop = gr.Button("Remove", scale=1, variant="stop", elem_id="rag-remove-button")
+            removed = gr.Markdown(elem_id="rag-remove-status")
+
+            def remove_event(path: str | None) -> tuple[str, Any, Any]:
+                message, rows = remove(path)
+                return message, rows, gr.Dropdown(choices=document_choices(), value=None)
+
+            drop.click(remove_event, doomed, [removed, corpus, doomed], api_visibility="private", concurrency_limit=1)
+            corpus.change(lambda: gr.Dropdown(choices=document_choices()), None, doomed, api_visibility="private")
 
         gr.api(api_chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY)
         gr.api(api_retrieve, api_name="retrieve", concurrency_limit=RETRIEVE_CONCURRENCY)

@@ -38,15 +38,14 @@ def serve(
 
     t0 = time.perf_counter()
     report = ensure_index(progress=lambda m: print(f"· {m}", file=sys.stderr, flush=True))
-    if report is not None:
-        for w in report.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+    for w in report.warnings:  # a file that broke the refresh: the last good index is served
+        print(f"warning: {w}", file=sys.stderr)
     log.info("index ready in %.1fs", time.perf_counter() - t0)
 
     import gradio as gr
 
     warmup = Warmup(s.backend)
-    demo = build_app(s, warmup)
+    demo = build_app(s, warmup, report.warnings)
     demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
     where = f"http://{s.host}:{s.port}"
     print(f"serving the chat on {where} ({'login required' if auth else 'no login'})", file=sys.stderr, flush=True)
@@ -55,6 +54,7 @@ def serve(
         server_port=s.port,
         auth=auth,
         auth_message="Log in to the news Q&A chat." if auth else None,
+        max_file_size=s.upload_max_bytes,  # the Corpus tab's uploads; refused by the server itself beyond this
         share=bool(auth) and s.share,  # explicit: gradio would read GRADIO_SHARE and tunnel around the login rule
         prevent_thread_lock=True,
         show_error=False,

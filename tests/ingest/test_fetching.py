@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from pdfs import article_pdf
@@ -12,10 +13,10 @@ from support import SEEDS, free_port
 from webserver import BODY, MORE, Handler, page, serve
 
 from rag.config import Settings
-from rag.corpus import index_targets, remove_target, show_document
+from rag.corpus import add_url, index_targets, remove_target, show_document
 from rag.errors import InputError
+from rag.ingest.addresses import AddressPolicy
 from rag.ingest.fetching import (
-    check_public,
     fetch,
     fetch_document,
     refetch_roots,
@@ -37,6 +38,8 @@ def server() -> Iterator[str]:
         ),
         "/paper.pdf": ("application/pdf", pdf),
         "/download": ("application/octet-stream", pdf),
+        "/menu.html": ("text/html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>"),
+        "/deep.html": ("text/html", b"<html><body>" + b"<div>" * 3000 + f"<p>{BODY}</p>".encode() + b"</body></html>"),
     }
     with serve(pages) as url:
         yield url
@@ -80,6 +83,7 @@ def test_a_pdf_is_fetched_and_read_with_its_pages(server: str, settings: Setting
         ("/missing", "the server answered 404 Not Found"),
         ("/broken", "the server answered 500 Internal Server Error"),
         ("/slow", "no complete answer within 1 s (RAG_FETCH_TIMEOUT)"),
+        ("/slow-headers", "no complete answer within 1 s (RAG_FETCH_TIMEOUT)"),  # the deadline covers the headers
         ("/image.png", "the server sent image/png, not a web page or a PDF"),
         ("/huge", "larger than the 977 kB limit (RAG_FETCH_MAX_BYTES)"),
         ("/stream-huge", "larger than the 977 kB limit"),
@@ -150,8 +154,79 @@ def test_show_reads_the_snapshot_of_an_indexed_url_or_fetches_it_now(server: str
         remove_target(f"{server}/other.html", settings)
 
 
-def test_a_page_served_to_others_refuses_local_addresses() -> None:
-    for url in ("http://127.0.0.1:8000/a", "http://localhost/a", "http://10.1.2.3/a", "http://[::1]/a"):
-        with pytest.raises(InputError, match="local address"):
-            check_public(url)
-    check_public("http://93.184.216.34/article")  # a public address (no DNS needed for a literal)
+def test_a_page_nested_thousands_deep_is_read_as_a_link_too(server: str, settings: Settings) -> None:
+    paths, warnings = index_targets([f"{server}/deep.html"], settings=settings)
+    assert warnings == [] and BODY in read_document(paths[0]).text
+
+
+def test_a_link_that_is_no_article_leaves_no_snapshot_behind(server: str, settings: Settings) -> None:
+    with pytest.raises(InputError, match=r"/menu\.html: no article text"):
+        index_targets([f"{server}/menu.html"], settings=settings)
+    assert not list((Path(settings.index_dir) / "web").glob("*"))
+
+
+# --- served beyond loopback: the links of others must not reach inside the server's network ---------------------
+
+
+@pytest.fixture(scope="module")
+def outside(server: str) -> Iterator[str]:
+    """The same routes on 127.0.0.2, an address the tests' policy treats as a public one."""
+    with serve(None, host="127.0.0.2") as url:
+        yield url
+
+
+def marked_public(outside: str, calls: list[str] | None = None) -> tuple[AddressPolicy, str]:
+    """A policy for which ``news.example`` is 127.0.0.2 and public, ``intranet.example`` is 127.0.0.1; and
+    the base URL of the outside server by that name."""
+    names = {"news.example": ["127.0.0.2"], "intranet.example": ["127.0.0.1"]}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if calls is not None:
+            calls.append(host)
+        return names[host]
+
+    policy = AddressPolicy(resolve=resolve, allowed=lambda ip: str(ip) == "127.0.0.2")
+    return policy, f"http://news.example:{urlsplit(outside).port}"
+
+
+def test_a_public_page_is_fetched_from_the_very_address_that_was_checked(outside: str, settings: Settings) -> None:
+    calls: list[str] = []
+    policy, base = marked_public(outside, calls)
+    Handler.hits.clear()
+    fetched = fetch(f"{base}/article.html", settings, policy)
+    assert fetched.kind == "html" and fetched.final_url == f"{base}/article.html"
+    assert calls == ["news.example"]  # resolved once: nothing else asked the resolver, so nothing could rebind it
+    assert Handler.hits == [("127.0.0.2", "/article.html")]
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:{port}/article.html", "http://intranet.example:{port}/x"])
+def test_a_redirect_into_the_server_network_is_refused_at_that_hop(
+    server: str, outside: str, settings: Settings, target: str
+) -> None:
+    policy, base = marked_public(outside)
+    Handler.redirect_to = target.format(port=urlsplit(server).port)
+    Handler.hits.clear()
+    url = f"{base}/elsewhere"
+    try:
+        with pytest.raises(InputError) as info:
+            fetch(url, settings, policy)
+        assert str(info.value).startswith(f"{url}: ") and "is a local address" in str(info.value)
+        assert "127.0.0.1 " in str(info.value) or "(127.0.0.1)" in str(info.value)
+        assert Handler.hits == [("127.0.0.2", "/elsewhere")]  # the server inside was never asked
+    finally:
+        Handler.redirect_to = "/article.html"
+
+
+def test_the_command_line_follows_the_same_redirect(server: str, outside: str, settings: Settings) -> None:
+    Handler.redirect_to = f"{server}/article.html"
+    try:
+        assert fetch(f"{outside}/elsewhere", settings).final_url == f"{server}/article.html"
+    finally:
+        Handler.redirect_to = "/article.html"
+
+
+def test_the_page_served_beyond_loopback_refuses_a_local_link_and_keeps_nothing(server: str, tmp_path: Path) -> None:
+    s = Settings(index_dir=tmp_path / "index", seeds_dir=SEEDS, host="0.0.0.0", fetch_timeout=1.0)
+    with pytest.raises(InputError, match=r"127\.0\.0\.1 is a local address, not a public one"):
+        add_url(f"{server}/article.html", s)
+    assert not list((tmp_path / "index" / "web").glob("*"))

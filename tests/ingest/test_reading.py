@@ -310,6 +310,9 @@ LONG_BODY = (
         "2023-01-19T13:30+0000",
         "1 Dec, 2022 09:56",
         "Thursday, 12 January 2023, 20:16",
+        "Thursday, 12 January 2023, 20:16 Kyiv time",  # any named time zone, not a list of seed cities
+        "March 3, 2024 10:15 AM Eastern Time",
+        "• 6:10",  # a bullet before a counter or a time: no rule of its own
         "6:10",
         "Sputnik International feedback@sputniknews.com +74956456601",
         "© Autonomous Nonprofit Organization “TV-Novosti”, 2005–2022. All rights reserved.",
@@ -339,6 +342,8 @@ def test_furniture_line_is_dropped(furniture: str) -> None:
         "Read the full statement below.",
         "Finland, Sweden - all this is very close to our borders, the minister said.",
         "Russia, Belarus, China sign a new trade pact",
+        "HomePod owners can now pair two speakers for stereo sound",  # "Home" glued to a word is not a menu
+        "Minsk time zone stays at UTC+3 all year, the government confirmed",
     ],
 )
 def test_article_lines_that_resemble_furniture_survive(article_line: str) -> None:

@@ -1,0 +1,144 @@
+#!/usr/bin/env python
+"""Indexing throughput with and without speaker annotation, side by side in one run, against raw ``encode``.
+
+Not a test. Run from the repository root with the project's virtual environment (nothing else running):
+
+    python benchmarks/bench_indexing.py [--docs 300] [--out benchmarks/results/indexing.json]
+
+Articles: the article bodies of the 91 development pages of ``../shared/eval/article-extraction-benchmark/``
+(real news and blog text, several languages), repeated with a numbered dateline until ``--docs`` is reached
+(each copy is a distinct document: chunk ids are content hashes). Each configuration indexes them into a
+fresh embedded index with ``Indexer.add_documents`` (chunking, speakers, embedding, Chroma, BM25), the
+embedding model loaded beforehand; then the same chunks go through the model's ``encode`` alone, batched as
+indexing batches them. Also timed: spaCy's components on the same articles (where annotation spends).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from bench_extraction import DEFAULT_BENCH, load_pages  # noqa: E402
+
+from rag import speakers  # noqa: E402
+from rag.chunking import chunk_document  # noqa: E402
+from rag.config import Settings  # noqa: E402
+from rag.embedding import Embedder, get_embedder  # noqa: E402
+from rag.indexing import Indexer  # noqa: E402
+from rag.types import Document  # noqa: E402
+
+
+def articles(n: int, bench: Path) -> list[Document]:
+    bodies = [(k, t["articleBody"], t.get("url")) for k, _, t in load_pages(bench) if len(t["articleBody"]) > 200]
+    docs = []
+    for i in range(n):
+        key, body, url = bodies[i % len(bodies)]
+        copy = i // len(bodies)
+        text = body if copy == 0 else f"Dispatch {copy}.\n\n{body}"
+        docs.append(Document(source=f"{key[:12]}-{copy}.txt", path=f"/bench/{key}-{copy}.txt", text=text, url=url))
+    return docs
+
+
+def index_run(docs: list[Document], embedder: Embedder, annotate: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-indexing-") as tmp:
+        s = Settings(index_dir=Path(tmp) / "index", seeds_dir=Path(tmp) / "none", annotate_speakers=annotate)
+        start = time.perf_counter()
+        report = Indexer(s, embedder).add_documents(docs)
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "chunks": report.chunks_embedded, "chunks_per_s": report.chunks_embedded / seconds}
+
+
+def raw_encode(docs: list[Document], embedder: Embedder, s: Settings) -> dict[str, Any]:
+    texts = [
+        c.embed_text
+        for d in docs
+        for c in chunk_document(
+            d, size=s.chunk_size, overlap=s.chunk_overlap, model_tokens=embedder.count_tokens,
+            model_max=embedder.max_tokens,
+        )
+    ]  # fmt: skip
+    start = time.perf_counter()
+    for i in range(0, len(texts), s.indexing.flush_chunks):  # grouped as indexing groups them
+        embedder.embed(texts[i : i + s.indexing.flush_chunks])
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "chunks": len(texts), "chunks_per_s": len(texts) / seconds}
+
+
+def spacy_profile(docs: list[Document]) -> dict[str, float]:
+    """Seconds per pipeline component over all articles (nlp.pipe), and the per-article ``attribute`` calls."""
+    nlp = speakers.nlp()
+    texts = [d.text for d in docs]
+    out: dict[str, float] = {}
+    start = time.perf_counter()
+    one_by_one = [speakers.attribute(text) for text in texts]
+    out["attribute, one call per article"] = time.perf_counter() - start
+    start = time.perf_counter()
+    batched = speakers.attribute_many(texts)
+    out["attribute_many (nlp.pipe)"] = time.perf_counter() - start
+    out["articles whose speakers differ between the two"] = sum(
+        a != b for a, b in zip(one_by_one, batched, strict=True)
+    )
+    names = [name for name, _ in nlp.pipeline]
+    for upto in range(len(names) + 1):
+        start = time.perf_counter()
+        with nlp.select_pipes(enable=names[:upto]):
+            for _ in nlp.pipe(texts, batch_size=32):
+                pass
+        out[f"pipe through {names[upto - 1] if upto else 'tokenizer'}"] = time.perf_counter() - start
+    return out
+
+
+def machine() -> dict[str, str]:
+    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), "")
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[0]
+    return {"cpu": model, "python": platform.python_version(), "load_before": load}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--docs", type=int, default=300)
+    p.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH)
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "indexing.json")
+    args = p.parse_args(argv)
+    info = machine()
+    docs = articles(args.docs, args.bench_dir)
+    s = Settings()
+    embedder = get_embedder(s.embedding_model, s.embedding_batch_size)
+    embedder.embed(["warm up"])
+    speakers.nlp()("Warm up, he said.")
+    result: dict[str, Any] = {"machine": info, "docs": len(docs)}
+    result["raw encode"] = raw_encode(docs, embedder, s)
+    result["index without speakers"] = index_run(docs, embedder, annotate=False)
+    result["index with speakers"] = index_run(docs, embedder, annotate=True)
+    result["spacy seconds"] = spacy_profile(docs)
+    raw = result["raw encode"]["chunks_per_s"]
+    print(f"{len(docs)} articles, {info['cpu']}, load {info['load_before']}")
+    print("| run | seconds | chunks | chunks/s | / raw encode |")
+    print("|---|---|---|---|---|")
+    for key in ("raw encode", "index without speakers", "index with speakers"):
+        r = result[key]
+        print(
+            f"| {key} | {r['seconds']:.1f} | {r['chunks']} | {r['chunks_per_s']:.1f} | {r['chunks_per_s'] / raw:.2f} |"
+        )
+    cost = result["index with speakers"]["seconds"] / result["index without speakers"]["seconds"] - 1
+    print(f"speaker annotation adds {cost:.0%} to indexing")
+    for k, v in result["spacy seconds"].items():
+        print(f"  spaCy: {k}: {v:.1f}")
+    args.out.write_text(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
