@@ -95,17 +95,17 @@ class EvidenceTuning(BaseModel):
     )
     quote_span: int = Field(3, ge=1, description="At most this many sentences are joined to close a quotation.")
     question_first: bool = Field(
-        False,
-        description="Also ask the question before the sources (always asked after them): off saves ~20 prompt "
-        "tokens and lost no answer from the evidence on dev, test or the second corpus.",
+        True,
+        description="Also ask the question before the sources (always asked after them). Off, with title_overlap "
+        "0.6, the prompt was 30-50 tokens shorter and the first checked sentence ~1.5 s sooner, but the local 1.5B "
+        "lost an answer and a refusal on the test split (second corpus +4): kept on (benchmarks/RESULTS.md, v6).",
     )
     title_overlap: float = Field(
-        0.6,
+        1.0,
         ge=0.0,
         le=1.0,
         description="A source's title is left out of its header when this share of its words is in its sentences "
-        "(with the question once: prompt p50 356 -> 308 tokens on test, 303 -> 272 on the second corpus, no answer "
-        "lost from the evidence).",
+        "(1.0: only a title its sentences hold word for word).",
     )
     key_statements: int = Field(
         3, ge=1, le=10, description="Evidence sentences shown to the reader first, before the model's answer."
