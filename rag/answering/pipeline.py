@@ -10,8 +10,11 @@ carries only citations that point at passages the model was actually given.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rag.answering.checks import Draft, check_answer, checks_named
@@ -24,7 +27,7 @@ from rag.answering.passages import MAX_PASSAGES, below_gate, passages_for
 from rag.answering.release import CheckedRelease, CheckFn
 from rag.config import CheckTuning, get_settings
 from rag.errors import RagError
-from rag.llm import LLM, available_backends, get_backend, questions_ahead
+from rag.llm import LLM, answers_one_at_a_time, available_backends, get_backend
 from rag.retrieval import check_k, check_query
 from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest, Passage
 
@@ -124,25 +127,25 @@ def answer_stream(
     except RagError as exc:  # no model, or no room for the question: the reader still gets the sources
         error = str(exc)
     request, given = found.request, found.passages
-    ahead = questions_ahead(llm) if llm is not None else 0
-    evidence = key_evidence(found.asked, found.query, request, given, s.evidence, ahead=ahead, seconds=_since(t0))
-    yield evidence
-
     generation: Generation | None = None
     release: CheckedRelease | None = None
-    if llm is not None and request is not None:
-        release = CheckedRelease(_checker(request, found.note or "", s.answer_checks, s.checks), t0)
-        generation = Generation(llm, request, t0)
-        try:
-            for delta in generation.stream():
-                if shown := release.feed(delta):
-                    yield shown
-            shown = release.finish()
-        except RagError as exc:  # a model that failed, crashed or timed out: what was checked stays
-            error = str(exc)
-            shown = release.finish(complete=False)
-        if shown:
-            yield shown
+    queues = llm is not None and request is not None and answers_one_at_a_time(llm)
+    with _line.join(name if queues else None) as ahead:
+        evidence = key_evidence(found.asked, found.query, request, given, s.evidence, ahead=ahead, seconds=_since(t0))
+        yield evidence
+        if llm is not None and request is not None:
+            release = CheckedRelease(_checker(request, found.note or "", s.answer_checks, s.checks), t0)
+            generation = Generation(llm, request, t0)
+            try:
+                for delta in generation.stream():
+                    if shown := release.feed(delta):
+                        yield shown
+                shown = release.finish()
+            except RagError as exc:  # a model that failed, crashed or timed out: what was checked stays
+                error = str(exc)
+                shown = release.finish(complete=False)
+            if shown:
+                yield shown
     text, cited = cite(release.shown if release is not None else "", given, error)
     abstained = error is None and is_refusal(text)
     yield Answer(
@@ -161,6 +164,32 @@ def answer_stream(
         checks=list(release.notes) if release is not None else [],
         evidence=evidence,
     )
+
+
+class _Line:
+    """Questions sent toward a one-at-a-time model and not yet answered, per backend: what a newcomer waits behind."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count: Counter[str] = Counter()
+
+    @contextmanager
+    def join(self, backend: str | None) -> Iterator[int]:
+        """Stand in line for ``backend`` (None: it does not queue); yields how many are ahead."""
+        if backend is None:
+            yield 0
+            return
+        with self._lock:
+            ahead = self._count[backend]
+            self._count[backend] += 1
+        try:
+            yield ahead
+        finally:
+            with self._lock:
+                self._count[backend] -= 1
+
+
+_line = _Line()
 
 
 def evidence_only(

@@ -38,17 +38,15 @@ class LLM(Protocol):
 
 
 @runtime_checkable
-class Queued(Protocol):
-    """A backend that answers one question at a time (the local model) and can say how many are in line."""
+class OneAtATime(Protocol):
+    """A backend that answers one question at a time (the local model): others wait in line for it."""
 
-    def in_line(self) -> int:
-        """Questions waiting for the model or being answered now."""
-        ...
+    one_at_a_time: bool
 
 
-def questions_ahead(llm: LLM) -> int:
-    """How many questions the model must finish before it starts a new one (0 for backends that run in parallel)."""
-    return llm.in_line() if isinstance(llm, Queued) else 0
+def answers_one_at_a_time(llm: LLM) -> bool:
+    """Whether questions for ``llm`` queue (so the reader is told how many are ahead)."""
+    return isinstance(llm, OneAtATime) and bool(llm.one_at_a_time)
 
 
 #: built-in backends, imported only when asked for (they pull heavy SDKs)

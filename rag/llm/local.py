@@ -280,6 +280,7 @@ class LocalLLM:
     """
 
     name = "local"
+    one_at_a_time = True  # one llama.cpp process, one answer at a time
 
     def __init__(self, settings: Settings | None = None, *, model_path: str | Path | None = None) -> None:
 
@@ -322,10 +323,6 @@ class LocalLLM:
         grammar = citation_grammar(len(request.evidence), REFUSAL) if request.grammar else None
         messages = [{"role": "system", "content": request.system}, {"role": "user", "content": request.user}]
         yield from self.worker.chat(messages, request.max_tokens, grammar)
-
-    def in_line(self) -> int:
-        """Questions waiting for the model or being answered now."""
-        return self._worker.in_line if self._worker is not None else 0
 
     def count_tokens(self, text: str) -> int:
         """Length in the model's own tokens (starts the model)."""

@@ -67,13 +67,6 @@ class LlamaWorker:
         self._buf = b""
         self._lock = threading.RLock()
         self._spawned = 0
-        self._in_line = 0  # chat calls waiting for the lock or holding it
-        self._count_lock = threading.Lock()
-
-    @property
-    def in_line(self) -> int:
-        """Questions waiting for the model or being answered now (what a newcomer waits behind)."""
-        return self._in_line
 
     @property
     def restarts(self) -> int:
@@ -187,15 +180,6 @@ class LlamaWorker:
 
     def chat(self, messages: list[dict[str, str]], max_tokens: int, grammar: str | None = None) -> Iterator[str]:
         """Stream the answer's deltas; closing the iterator early stops generation in the child."""
-        with self._count_lock:
-            self._in_line += 1
-        try:
-            yield from self._chat(messages, max_tokens, grammar)
-        finally:
-            with self._count_lock:
-                self._in_line -= 1
-
-    def _chat(self, messages: list[dict[str, str]], max_tokens: int, grammar: str | None) -> Iterator[str]:
         with self._lock:
             self.start()
             self._send({"op": "chat", "messages": messages, "max_tokens": max_tokens, "grammar": grammar})

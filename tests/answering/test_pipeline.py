@@ -339,3 +339,24 @@ def test_the_evidence_still_comes_when_the_model_cannot_start(
     evidence, states, final = _states(MEMORANDUM)
     assert evidence.sources and final.error == "no API key" and final.evidence is evidence
     assert states == [] and "no API key" in final.text
+
+
+class OneAtATimeScripted(Scripted):
+    one_at_a_time = True
+
+
+def test_a_reader_is_told_how_many_questions_are_ahead_of_theirs(scripted: Callable[..., Scripted]) -> None:
+    scripted(*["Russia and Belarus signed a biological security memorandum [1]."] * 3, kind=OneAtATimeScripted)
+    first, second = answer_stream(MEMORANDUM), answer_stream(MEMORANDUM)
+    ahead_first, ahead_second = next(first), next(second)  # both have their evidence; neither is answered yet
+    assert isinstance(ahead_first, KeyEvidence) and isinstance(ahead_second, KeyEvidence)
+    assert (ahead_first.ahead, ahead_second.ahead) == (0, 1)
+    assert list(first)[-1].text == list(second)[-1].text  # each still gets its own answer
+    later = next(answer_stream(MEMORANDUM))
+    assert isinstance(later, KeyEvidence) and later.ahead == 0  # the line empties as answers finish
+
+
+def test_a_backend_that_answers_in_parallel_has_no_line(scripted: Callable[..., Scripted]) -> None:
+    scripted(*["Russia and Belarus signed a biological security memorandum [1]."] * 2)
+    first, second = answer_stream(MEMORANDUM), answer_stream(MEMORANDUM)
+    assert [next(first).ahead, next(second).ahead] == [0, 0]  # type: ignore[union-attr]

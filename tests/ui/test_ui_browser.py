@@ -187,7 +187,7 @@ def test_source_filter_in_the_page(page: Any) -> None:
 def _choose_backend(page: Any, name: str) -> None:
     page.get_by_text("Search settings").click()
     page.locator("#rag-backend input").click()
-    page.locator("ul.options li", has_text=name).first.click()
+    page.locator(f"[data-testid=dropdown-option][aria-label='{name}']").first.click()
     page.keyboard.press("Escape")
 
 
