@@ -25,6 +25,11 @@ def _shared(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
+def _reporter(e: Evidence) -> str:
+    """Who reports a source's statements: its publisher; a page without one is named by its citation number."""
+    return e.publisher or f"source [{e.n}]"
+
+
 def _ranked_text(st: Statement) -> str:
     """The sentence as a reader of the key statements sees it: a speaker the text leaves out is named."""
     if st.speaker and st.speaker.split()[-1].lower() not in st.text.lower():
@@ -52,14 +57,14 @@ def key_evidence(
     scores = rank_sentences(question, [_ranked_text(st) for _, st in flat], t.lexical_weight)
     scores = scores + [t.passage_prior / e.n for e, _ in flat]  # the passage's retrieval rank, as the evidence does
     terms = [frozenset(x) for x in lexical_terms([st.text for _, st in flat])]
-    outlets = {e.outlet for e, _ in flat}
+    outlets = {_reporter(e) for e, _ in flat}
 
     def make(i: int) -> KeyStatement:
         e, st = flat[i]
         p = given[e.n - 1]
         same = sorted(  # a denial and what it denies share their words, not their claim
             {
-                e2.outlet
+                _reporter(e2)
                 for j, (e2, st2) in enumerate(flat)
                 if j == i or (st2.denial == st.denial and _shared(terms[i], terms[j]) >= t.same_statement)
             }

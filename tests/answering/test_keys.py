@@ -5,6 +5,7 @@ Built from the index's speaker annotations and the evidence ranking (the real em
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -110,3 +111,10 @@ def test_seed_key_statements_are_verbatim_and_name_their_speakers(seeded_setting
         assert st.text.rstrip("…") in source.text or st.text in (source.lead or "")  # verbatim from its passage
         assert st.speaker is None or st.speaker.lower() not in PRONOUNS
         assert st.chunk_id == source.chunk_id
+
+
+def test_a_page_without_a_publisher_is_named_by_its_number_not_its_title(embedder: Any) -> None:
+    req, given = request(("Coast Herald", [COST]), ("Daily Courier", [REOPENS]))
+    untitled = replace(req.evidence[1], publisher=None, title="Meeting with the harbour board")
+    ev = key_evidence(QUESTION, QUESTION, replace(req, evidence=[req.evidence[0], untitled]), given)
+    assert voices(ev)["Ana Ruiz"] == "only source [2] reports this"
