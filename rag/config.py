@@ -228,13 +228,6 @@ class Settings(BaseSettings):
     local_reply_timeout: float = Field(
         120.0, gt=0, description="Seconds the local model may stay silent (loading excluded) before it is restarted."
     )
-    local_nice: int = Field(
-        5,
-        ge=0,
-        le=19,
-        description="Niceness of the local model's process: the key statements for a new question are computed "
-        "before its tokens (0: equal priority).",
-    )
     model_cache_dir: Path = Field(Path.home() / ".cache" / "rag-chat", description="Where assembled GGUFs live.")
 
     openai_base_url: str | None = Field(

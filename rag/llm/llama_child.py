@@ -43,8 +43,6 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: list[str]) -> int:
     cfg = json.loads(argv[1])
-    if int(cfg.get("nice", 0)) > 0:  # the app's own work (key statements for other readers) goes first
-        os.nice(int(cfg["nice"]))
     req_fd, resp_fd = int(argv[2]), int(argv[3])
     out = os.fdopen(resp_fd, "w", encoding="utf-8")
     inp = os.fdopen(req_fd, "r", encoding="utf-8")

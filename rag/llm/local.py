@@ -308,7 +308,6 @@ class LocalLLM:
                         n_ctx=self.context_window,
                         n_threads=self.n_threads,
                         reply_timeout=float(self.settings.local_reply_timeout),
-                        nice=int(self.settings.local_nice),
                     )
                 )
             return self._worker

@@ -41,7 +41,6 @@ class WorkerConfig:
     n_threads: int
     load_timeout: float = 180.0  # seconds to load the model (a cold disk, a 1 GB file)
     reply_timeout: float = 120.0  # seconds of silence (no token) before the child counts as hung
-    nice: int = 0  # the child's niceness: above 0, other readers' evidence is computed before its tokens
 
 
 def describe_exit(code: int | None) -> str:
@@ -93,7 +92,7 @@ class LlamaWorker:
         self._spawned += 1
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
-        cfg = json.dumps({"model_path": str(c.model_path), "n_ctx": c.n_ctx, "n_threads": c.n_threads, "nice": c.nice})
+        cfg = json.dumps({"model_path": str(c.model_path), "n_ctx": c.n_ctx, "n_threads": c.n_threads})
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, str(CHILD_SCRIPT), cfg, str(req_r), str(resp_w)],

@@ -68,17 +68,6 @@ def test_generation_runs_in_a_child_process(llm: LocalLLM) -> None:
 
 
 @pytest.mark.slow
-def test_the_model_runs_below_the_apps_priority_so_evidence_comes_first(gguf_path: Path) -> None:
-    model = LocalLLM(Settings(n_ctx=1024, n_threads=2, local_nice=7), model_path=gguf_path)
-    try:
-        pid = model.load().pid
-        assert pid is not None
-        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
-    finally:
-        model.close()
-
-
-@pytest.mark.slow
 def test_a_crash_in_llama_cpp_is_one_message_and_the_next_call_works(llm: LocalLLM) -> None:
     stream = llm.worker.chat(MESSAGES, max_tokens=120)
     next(stream)  # generating now
