@@ -55,7 +55,7 @@ _STAMP_WORDS_RE = re.compile(
     r"updated|published|posted|last|modified|on|at|gmt|utc|msk|cet|cest|eet|eest|bst|est|edt|pst|pdt|time)\b",
     re.IGNORECASE,
 )
-#: a named time zone beside a time: "Kyiv time", "Eastern Time", "Moscow Standard Time" (a name, then "time")
+#: a named time zone beside a time: "Lisbon time", "Eastern Time", "Central European Summer Time" (a name, then "time")
 _ZONE_NAME_RE = re.compile(r"\b(?:[A-Z][\w'’-]*\s+){1,3}(?i:time)\b")
 _LANGUAGES = frozenset(
     {
