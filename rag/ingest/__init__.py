@@ -15,7 +15,8 @@
 
 from __future__ import annotations
 
-from rag.ingest.fetching import check_public, fetch_document, is_url, load_document
+from rag.ingest.addresses import check_public
+from rag.ingest.fetching import fetch_document, is_url, load_document
 from rag.ingest.reading import SUPPORTED_SUFFIXES, iter_files, parse_document, read_document, source_url
 from rag.types import Document
 

@@ -29,7 +29,6 @@ import httpx
 from rag.config import Settings, get_settings
 from rag.errors import InputError
 from rag.ingest.addresses import AddressPolicy, AddressRefused
-from rag.ingest.addresses import check_public as check_public  # where rag.ui.handlers looks for it
 from rag.ingest.pdf import pdf_document
 from rag.ingest.reading import declared_charset, parse_document, read_document, source_url
 from rag.ingest.transport import DeadlineBackend, DeadlineTransport

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings, get_settings
 from rag.llm import available_backends
-from rag.ui.corpus_tab import UPLOAD_TYPES, document_choices, remove, upload
-from rag.ui.handlers import _add_article, _chat_ui, _corpus_rows, _source_choices, api_chat, api_retrieve
+from rag.ui.corpus_tab import UPLOAD_TYPES, add_link, corpus_rows, document_choices, remove, upload
+from rag.ui.handlers import _chat_ui, _source_choices, api_chat, api_retrieve
 from rag.ui.render import esc
 from rag.ui.warmup import Warmup, set_current
 
@@ -112,7 +112,7 @@ def build_app(
             gr.Markdown("What is indexed (refresh the index with `rag index`, or restart the app).")
             gr.Markdown(index_note(index_warnings), elem_id="rag-index-warnings")
             corpus = gr.Dataframe(
-                value=_corpus_rows(),
+                value=corpus_rows(),
                 headers=["source", "title", "publisher", "date", "passages"],
                 datatype=["str", "str", "str", "str", "number"],
                 interactive=False,
@@ -120,7 +120,7 @@ def build_app(
                 elem_id="rag-corpus",
             )
             refresh = gr.Button("Refresh", size="sm")
-            refresh.click(_corpus_rows, None, corpus, api_visibility="private", queue=False)
+            refresh.click(corpus_rows, None, corpus, api_visibility="private", queue=False)
             with gr.Row():
                 new_url = gr.Textbox(
                     label="Add an article by URL (a web page or a PDF)",
@@ -132,7 +132,7 @@ def build_app(
                 add = gr.Button("Fetch and index", scale=1, elem_id="rag-add-url-button")
             added = gr.Markdown(elem_id="rag-add-url-status")
             for trigger in (add.click, new_url.submit):
-                trigger(_add_article, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
+                trigger(add_link, new_url, [added, corpus], api_visibility="private", concurrency_limit=1)
             files = gr.File(
                 label=f"Add files: {' '.join(UPLOAD_TYPES)} (several at once, or drop them here; "
                 f"up to {s.upload_max_bytes // 1048576} MiB each)",
@@ -165,7 +165,7 @@ def build_app(
         gr.api(api_retrieve, api_name="retrieve", concurrency_limit=RETRIEVE_CONCURRENCY)
 
         demo.load(lambda: gr.Dropdown(choices=_source_choices()), None, sources, api_visibility="private", queue=False)
-        demo.load(_corpus_rows, None, corpus, api_visibility="private", queue=False)
+        demo.load(corpus_rows, None, corpus, api_visibility="private", queue=False)
         if warmup is not None:
             demo.load(warmup.message, None, status, api_visibility="private", queue=False)
             timer = gr.Timer(1.0, active=not warmup.ready)

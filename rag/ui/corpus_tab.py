@@ -1,4 +1,4 @@
-"""The Corpus tab's file actions: upload articles with visible progress, remove a document.
+"""The Corpus tab's actions: upload articles with visible progress, add one by its link, remove a document.
 
 Everything here runs behind the page's login when it is served beyond loopback (gradio's auth covers
 every event); the size limit is enforced by gradio (``max_file_size``) and again here.
@@ -7,12 +7,12 @@ every event); the size limit is enforced by gradio (``max_file_size``) and again
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from rag.config import get_settings
-from rag.corpus import add_files, remove_document
+from rag.corpus import add_files, add_url, remove_document
 from rag.errors import RagError
 from rag.indexing import list_documents
 from rag.ui.render import esc
@@ -57,11 +57,23 @@ def remove(path: str | None) -> tuple[str, list[list[Any]]]:
     """Forget the chosen document and drop its passages."""
     if not path:
         return "choose a document to remove", corpus_rows()
+    return _one_line(f"removing {path}", lambda: remove_document(path, get_settings())), corpus_rows()
+
+
+def add_link(url: str) -> tuple[str, list[list[Any]]]:
+    """The URL field: fetch the page, index it, and say in one line what happened.
+
+    Served beyond loopback, ``add_url`` fetches public addresses only, checked on the connection itself.
+    """
+    return _one_line(f"adding {url}", lambda: add_url(url, get_settings())), corpus_rows()
+
+
+def _one_line(what: str, action: Callable[[], str]) -> str:
+    """``action``'s message, or its failure in one line for the page (the traceback goes to the log)."""
     try:
-        message = remove_document(path, get_settings())
+        return esc(action())
     except RagError as exc:
-        message = f"error: {exc}"
+        return esc(f"error: {exc}")
     except Exception as exc:  # one line on the page, the traceback in the log
-        log.exception("removing %s failed", path)
-        message = f"error: unexpected {type(exc).__name__}"
-    return esc(message), corpus_rows()
+        log.exception("%s failed", what)
+        return esc(f"error: unexpected {type(exc).__name__}")

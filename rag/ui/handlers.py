@@ -1,4 +1,4 @@
-"""What the page and the API call: a streamed answer, passages, and the corpus tab's actions."""
+"""What the page and the API call: a streamed answer and passages (the Corpus tab's actions: corpus_tab)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ from typing import Any
 
 from rag import answering
 from rag.config import get_settings
-from rag.corpus import add_url
 from rag.errors import RagError
 from rag.indexing import list_documents
-from rag.ingest.fetching import check_public
 from rag.retrieval import check_k, retrieve
 from rag.types import Answer, KeyEvidence
-from rag.ui.access import is_loopback
-from rag.ui.render import clean_history, esc, render_answer, render_error, render_partial, waiting_note
+from rag.ui.render import clean_history, render_answer, render_error, render_partial, waiting_note
 from rag.ui.warmup import Warmup, _wait_for_models
 
 log = logging.getLogger(__name__)
@@ -152,29 +149,6 @@ def api_retrieve(
     except Exception as exc:  # noqa: BLE001 - a one-line message, never a bare {"error": null}
         raise gr.Error(_one_line(exc), print_exception=False) from None
     return [p.to_dict() for p in passages]
-
-
-def _corpus_rows() -> list[list[Any]]:
-
-    return [
-        [r["source"], r["title"] or "", r["publisher"] or "", r["date"] or "", r["chunks"]] for r in list_documents()
-    ]
-
-
-def _add_article(url: str) -> tuple[str, list[list[Any]]]:
-    """The corpus tab's URL field: fetch the page, index it, and say in one line what happened."""
-
-    s = get_settings()
-    try:
-        if not is_loopback(s.host):  # served to others: no fetching of the server's own network
-            check_public(url)
-        message = add_url(url, s)
-    except RagError as exc:
-        message = f"error: {exc}"
-    except Exception as exc:  # one line on the page, the traceback in the log
-        log.exception("adding %s failed", url)
-        message = f"error: unexpected {type(exc).__name__}"
-    return esc(message), _corpus_rows()
 
 
 def _source_choices() -> list[tuple[str, str]]:

@@ -52,23 +52,23 @@ def test_the_source_card_names_the_page_of_a_pdf() -> None:
 
 
 def test_the_corpus_tab_fetches_and_indexes_a_url(server: str, use_settings) -> None:  # type: ignore[no-untyped-def]
-    from rag.ui.handlers import _add_article
+    from rag.ui.corpus_tab import add_link
 
     use_settings(host="127.0.0.1")
-    message, rows = _add_article(f"{server}/article.html")
+    message, rows = add_link(f"{server}/article.html")
     assert message == "indexed: Harbour expansion approved (Harbour Herald, 2024-03-05)"
     assert "Harbour expansion approved" in [row[1] for row in rows] and len(rows) == 6  # the seeds and the page
-    message, _ = _add_article(f"{server}/article.html")
+    message, _ = add_link(f"{server}/article.html")
     assert message.startswith("already indexed, unchanged")
-    message, rows = _add_article(f"{server}/missing")
+    message, rows = add_link(f"{server}/missing")
     assert message == f"error: {server}/missing: the server answered 404 Not Found" and len(rows) == 6
-    message, _ = _add_article("not a url")
+    message, _ = add_link("not a url")
     assert message == "error: give an address starting with http:// or https://"
 
 
 def test_served_to_others_the_tab_does_not_fetch_the_servers_own_network(server: str, use_settings) -> None:  # type: ignore[no-untyped-def]
-    from rag.ui.handlers import _add_article
+    from rag.ui.corpus_tab import add_link
 
     use_settings(host="0.0.0.0", no_auth=True)
-    message, _ = _add_article(f"{server}/article.html")
+    message, _ = add_link(f"{server}/article.html")
     assert message.startswith("error: ") and "local address" in message
