@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
 import subprocess
 import time
@@ -11,6 +12,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 QUESTIONS = ROOT / "data" / "questions.jsonl"
+
+
+def second_corpus(folder: Path) -> Path:
+    """The second corpus's 20 pages as <id>.html files in ``folder`` (the names its questions cite)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for gz in sorted((ROOT / "eval" / "second-corpus" / "pages").glob("*.html.gz")):
+        (folder / gz.name.removesuffix(".gz")).write_bytes(gzip.decompress(gz.read_bytes()))
+    return folder
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support import QUESTIONS, ROOT, SEEDS
+from support import QUESTIONS, ROOT, SEEDS, second_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 
@@ -97,12 +97,7 @@ def test_the_frozen_test_split_does_not_regress(tmp_path: Path) -> None:
 
 def test_the_second_corpus_does_not_regress(tmp_path: Path) -> None:
     """20 real news pages the answer code was never tuned on, indexed as saved pages (eval/second-corpus/)."""
-    import gzip
-
-    corpus = tmp_path / "pages"
-    corpus.mkdir()
-    for gz in (ROOT / "eval" / "second-corpus" / "pages").glob("*.html.gz"):
-        (corpus / gz.name.removesuffix(".gz")).write_bytes(gzip.decompress(gz.read_bytes()))
+    corpus = second_corpus(tmp_path / "pages")
     report = _gate(
         ROOT / "eval" / "second-corpus" / "questions.jsonl",
         ROOT / "eval" / "second-corpus" / "eval_baseline.json",

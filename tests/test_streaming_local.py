@@ -9,12 +9,11 @@ three evaluation reports (what ``benchmarks/RESULTS.md`` quotes).
 
 from __future__ import annotations
 
-import gzip
 import os
 from pathlib import Path
 
 import pytest
-from support import ROOT, SEEDS
+from support import ROOT, SEEDS, second_corpus
 
 from rag import config, evaluation, retrieval
 from rag.indexing import Indexer
@@ -27,13 +26,6 @@ SETS = {
 }
 
 
-def _second_corpus(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for gz in sorted((ROOT / "eval" / "second-corpus" / "pages").glob("*.html.gz")):
-        (folder / gz.name.removesuffix(".gz")).write_bytes(gzip.decompress(gz.read_bytes()))
-    return folder
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(SETS))
 def test_every_streamed_state_is_a_prefix_of_the_final_answer(
@@ -41,7 +33,7 @@ def test_every_streamed_state_is_a_prefix_of_the_final_answer(
 ) -> None:
     questions, corpus = SETS[name]
     base = tmp_path_factory.mktemp(f"stream-{corpus}", numbered=False) if corpus == "second" else None
-    folder = SEEDS if base is None else _second_corpus(base / "pages")
+    folder = SEEDS if base is None else second_corpus(base / "pages")
     s = config.configure(index_dir=tmp_path_factory.getbasetemp() / f"index-{corpus}", seeds_dir=folder)
     retrieval._retrievers.clear()
     clear_backends()

@@ -175,11 +175,15 @@ def statements(passage: Passage, sentences: Sequence[str]) -> tuple[Statement, .
     return tuple(out)
 
 
+def leaves_out_speaker(st: Statement) -> bool:
+    """Whether a reported sentence does not name its speaker ("He said …"), so a reader needs the name given."""
+    words = (st.speaker or "").split()
+    return bool(words) and words[-1].lower() not in st.text.lower()
+
+
 def _with_speaker(st: Statement) -> str:
-    """A reported sentence that does not name its speaker gets the name: "(Sergey Lavrov:) He said …"."""
-    if st.speaker is None or st.speaker.split()[-1].lower() in st.text.lower():
-        return st.text
-    return f"({st.speaker}:) {st.text}"
+    """A reported sentence that does not name its speaker gets the name: "(Ana Ruiz:) She said …"."""
+    return f"({st.speaker}:) {st.text}" if leaves_out_speaker(st) else st.text
 
 
 def _title_adds(title: str, sentences: Sequence[str], overlap: float) -> bool:
@@ -375,6 +379,7 @@ __all__ = [
     "format_source",
     "human_date",
     "is_refusal",
+    "leaves_out_speaker",
     "neutralise",
     "rank_sentences",
 ]

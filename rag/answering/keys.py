@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rag.answering.evidence import rank_sentences
+from rag.answering.evidence import leaves_out_speaker, rank_sentences
 from rag.config import EvidenceTuning
 from rag.text.terms import lexical_terms
 from rag.types import Citation, Evidence, KeyEvidence, KeyStatement, LLMRequest, Passage, Statement, Voice
@@ -32,9 +32,7 @@ def _reporter(e: Evidence) -> str:
 
 def _ranked_text(st: Statement) -> str:
     """The sentence as a reader of the key statements sees it: a speaker the text leaves out is named."""
-    if st.speaker and st.speaker.split()[-1].lower() not in st.text.lower():
-        return f"{st.speaker}: {st.text}"
-    return st.text
+    return f"{st.speaker}: {st.text}" if leaves_out_speaker(st) else st.text
 
 
 def key_evidence(

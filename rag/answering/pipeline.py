@@ -9,7 +9,6 @@ carries only citations that point at passages the model was actually given.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import Counter
@@ -30,8 +29,6 @@ from rag.errors import RagError
 from rag.llm import LLM, answers_one_at_a_time, available_backends, get_backend
 from rag.retrieval import check_k, check_query
 from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest, Passage
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

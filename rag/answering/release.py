@@ -32,7 +32,6 @@ class CheckedRelease:
         self.started = time.perf_counter() if started is None else started
         self.shown = ""  # everything released so far: the final answer starts with it
         self.notes: list[str] = []
-        self.held_back = 0  # sentences checked and not released (refused, or they would change what was shown)
         self.first_shown: float | None = None  # seconds from ``started`` to the first released text
         self._buffer = ""  # the model's text so far
         self._fed = 0  # how much of the buffer is in ``_accepted`` or ``_held``
@@ -60,7 +59,6 @@ class CheckedRelease:
             self._fed = len(self._buffer)
         out = self._try()
         if self._held.strip():
-            self.held_back += 1
             self.notes.append("release: held back sentences the checks refused or that would change shown text")
             self._held = ""
         if not self.shown and complete:

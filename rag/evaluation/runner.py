@@ -68,24 +68,24 @@ class Streamed:
 def consume_answer(stream: Iterable[Any], started: float | None = None) -> Streamed:
     """Drain an answer stream, timing it and counting the streamed states the final answer takes back."""
     t0 = time.perf_counter() if started is None else started
-    out = Streamed(answer=None, ttft=None, total=0.0)  # type: ignore[arg-type]  # set below or raise
+    final: Any = None
+    evidence: KeyEvidence | None = None
+    evidence_s = ttft = None
     states: list[str] = []
-    text = ""
     for item in stream:
         if isinstance(item, KeyEvidence):
-            out.evidence, out.evidence_s = item, time.perf_counter() - t0
+            evidence, evidence_s = item, time.perf_counter() - t0
         elif isinstance(item, str):
-            if item and out.ttft is None:
-                out.ttft = time.perf_counter() - t0
-            text += item
-            states.append(text)
+            if item and ttft is None:
+                ttft = time.perf_counter() - t0
+            states.append((states[-1] if states else "") + item)
         else:  # the final Answer (or a test's stand-in for one)
-            out.answer = item
-    out.total = time.perf_counter() - t0
-    if out.answer is None:
+            final = item
+    total = time.perf_counter() - t0
+    if final is None:
         raise RagError("answer stream ended without a final Answer object")
-    out.retractions = sum(not out.answer.text.startswith(state.strip()) for state in states)
-    return out
+    retractions = sum(not final.text.startswith(state.strip()) for state in states)
+    return Streamed(final, ttft, total, evidence, evidence_s, retractions)
 
 
 def key_hits(evidence: KeyEvidence | None, answers: Sequence[str]) -> dict[str, bool]:
