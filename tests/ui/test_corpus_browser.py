@@ -4,15 +4,13 @@ breaks nothing but is skipped: the page still starts and says why."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import SEEDS, free_port, stop
-from test_ui import APP, ROOT, _env, wait_http
+from support import SEEDS, stop
+from test_ui import launch_app, wait_http
 from test_ui_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -28,17 +26,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for seed in sorted(SEEDS.glob("*.txt"))[:2]:
         (seeds / seed.name).write_bytes(seed.read_bytes())
     (seeds / "binary.txt").write_bytes(bytes(range(256)) * 4)  # skipped with a warning, the rest served
-    port = free_port()
     log = root / "app.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(APP), "--port", str(port), "--backend", "extractive"],
-            cwd=ROOT,
-            env=_env(RAG_INDEX_DIR=str(root / "index"), RAG_SEEDS_DIR=str(seeds), RAG_UPLOAD_MAX_BYTES="4096"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
+    proc, url, _ = launch_app(
+        log, RAG_INDEX_DIR=str(root / "index"), RAG_SEEDS_DIR=str(seeds), RAG_UPLOAD_MAX_BYTES="4096"
+    )
     try:
         wait_http(url, proc, timeout=180, log=log)
         yield url

@@ -56,6 +56,20 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+def launch_app(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str, int]:
+    """``python app.py --backend extractive`` on a free loopback port, its output in ``log``: (process, url, port)."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(APP), "--port", str(port), "--backend", "extractive"],
+            cwd=ROOT,
+            env=_env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return proc, f"http://127.0.0.1:{port}/", port
+
+
 def wait_http(url: str, proc: subprocess.Popen[Any], timeout: float, log: Path | None = None) -> float:
     """Seconds until ``url`` answers 200; fails with the server's log if it exits or times out."""
     t0 = time.monotonic()
@@ -353,17 +367,8 @@ def acquire_server(tmp_root: Path) -> UIServer:
         (planted / "planted_quokka.txt").write_text(PLANTED_TEXT, encoding="utf-8")
         Indexer(Settings(index_dir=index_dir, seeds_dir=SEEDS)).update([planted])
 
-        port = free_port()
         log = tmp_root / "app.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, str(APP), "--port", str(port), "--backend", "extractive"],
-                cwd=ROOT,
-                env=_env(RAG_INDEX_DIR=str(index_dir), RAG_SEEDS_DIR=str(SEEDS)),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        url = f"http://127.0.0.1:{port}/"
+        proc, url, port = launch_app(log, RAG_INDEX_DIR=str(index_dir), RAG_SEEDS_DIR=str(SEEDS))
         try:
             startup = wait_http(url, proc, timeout=120, log=log)
         except BaseException:
@@ -543,18 +548,11 @@ def test_login_is_required_when_credentials_are_set(ui_server: UIServer, tmp_pat
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
 
-    port = free_port()
     log = tmp_path / "auth.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(APP), "--port", str(port), "--backend", "extractive"],
-            cwd=ROOT,
-            env=_env(RAG_INDEX_DIR=str(ui_server.index_dir), RAG_AUTH_USER="ann", RAG_AUTH_PASSWORD="s3cret pw"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc, url, _ = launch_app(
+        log, RAG_INDEX_DIR=str(ui_server.index_dir), RAG_AUTH_USER="ann", RAG_AUTH_PASSWORD="s3cret pw"
+    )
     try:
-        url = f"http://127.0.0.1:{port}/"
         wait_http(url, proc, timeout=120, log=log)  # the login page
         with pytest.raises(AuthenticationError, match="credentials were not provided"):  # refused: no login
             Client(url, verbose=False)
