@@ -9,9 +9,11 @@ during a re-index and sees the new content afterwards.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from rag.errors import InputError
 from rag.indexing import ensure_index
 from rag.lexical import LexicalIndex
 from rag.manifest import MANIFEST
+from rag.query import plan_query
 from rag.speakers import from_metadata
 from rag.store import Metadata, Store
 from rag.types import Passage
@@ -196,6 +199,7 @@ class Retriever:
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
     ) -> list[Passage]:
+        """The ``k`` best passages; a question with parts gets the best of its own and each part's search, in turn."""
         q = check_query(query, self.s.max_query_chars)
         k = check_k(k)
         src = {sources} if isinstance(sources, str) else (set(sources) if sources else None)
@@ -203,10 +207,37 @@ class Retriever:
         if lo is not None and hi is not None and lo > hi:
             raise InputError("since is after until")
         lexical = self._refresh()
-        qvec = self.embedder.embed([q])[0]
-        n = max(self.tuning.candidates, 4 * k)
-        w = self.tuning.dense_weight
+        plan = plan_query(q, self.s.split_questions)
+        searches = [q, *plan.parts]  # the whole question keeps the first place; its parts fill the next ones
+        vectors = self.embedder.embed(searches)
+        ranked = [
+            self._rank(text, vec, plan.names, k, lexical, src, lo, hi)
+            for text, vec in zip(searches, vectors, strict=True)
+        ]
+        if len(ranked) == 1:
+            return ranked[0]
+        out: list[Passage] = []
+        for group in itertools.zip_longest(*ranked):
+            for p in group:
+                if p is not None and all(p.chunk_id != o.chunk_id for o in out):
+                    out.append(p)
+        return out[:k]
 
+    def _rank(
+        self,
+        q: str,
+        qvec: np.ndarray,
+        names: tuple[str, ...],
+        k: int,
+        lexical: LexicalIndex | None,
+        src: set[str] | None,
+        lo: int | None,
+        hi: int | None,
+    ) -> list[Passage]:
+        """One search: dense and BM25 candidates fused, names matched, near-duplicates dropped, articles mixed."""
+        t = self.tuning
+        n = max(t.candidates, 4 * k)
+        w = t.dense_weight
         has_rows = lexical is not None and bool(lexical.ids)
         mask = lexical.mask(src, lo, hi) if lexical is not None and has_rows else None  # rows the filters keep
         dense = self._dense(qvec, n, mask, src, lo, hi)
@@ -228,24 +259,42 @@ class Retriever:
                 for cid, rec in self.store.get(missing, embeddings=True).items():
                     if rec.get("vector") is not None:
                         cand[cid].update(sim=float(rec["vector"] @ qvec), text=rec["text"], meta=rec["meta"])
-        ranked = sorted(
+        scored = []
+        for cid, c in cand.items():
             # skipped: gone since the lexical build, or caught half-written by an indexer in another process
-            (c | {"id": cid} for cid, c in cand.items() if c["sim"] is not None and c.get("text") and c.get("meta")),
-            key=lambda c: w * c["sim"] + (1 - w) * c["bm25"],
-            reverse=True,
-        )
-        out: list[Passage] = []
-        kept: list[tuple[set[tuple[str, ...]], Passage]] = []
-        for c in ranked:
-            p = _passage(c["id"], c["text"], c["meta"], w * c["sim"] + (1 - w) * c["bm25"], c["sim"])
-            sh = _shingles(p.text)
-            if any(_duplicate(sh, p, osh, o, self.tuning.duplicate_overlap) for osh, o in kept):
+            if c["sim"] is None or not c.get("text") or not c.get("meta"):
                 continue
-            kept.append((sh, p))
-            out.append(p)
-            if len(out) == k:
-                break
-        return out
+            score = w * c["sim"] + (1 - w) * c["bm25"] + t.name_weight * _names_found(names, c["text"], c["meta"])
+            scored.append(_passage(cid, c["text"], c["meta"], score, c["sim"]))
+        scored.sort(key=lambda p: p.score, reverse=True)
+        return _choose(scored, k, t.duplicate_overlap, t.article_penalty)
+
+
+def _names_found(names: tuple[str, ...], text: str, meta: Metadata) -> float:
+    """Share of the question's names that the passage, its article's title or its lede mentions."""
+    if not names:
+        return 0.0
+    hay = " ".join((text, str(meta.get("title") or ""), str(meta.get("lead") or ""))).lower()
+    return sum(name.lower() in hay for name in names) / len(names)
+
+
+def _choose(ranked: list[Passage], k: int, min_overlap: float, article_penalty: float) -> list[Passage]:
+    """The top ``k``, near-duplicates dropped; each earlier pick from an article costs its next passage
+    ``article_penalty``, so one article's chunks do not fill the ranks while another article is close behind."""
+    out: list[Passage] = []
+    kept: list[tuple[set[tuple[str, ...]], Passage]] = []
+    per_article: Counter[str] = Counter()
+    pool = list(ranked)
+    while pool and len(out) < k:
+        i = max(range(len(pool)), key=lambda j: pool[j].score - article_penalty * per_article[pool[j].source])
+        p = pool.pop(i)
+        sh = _shingles(p.text)
+        if any(_duplicate(sh, p, osh, o, min_overlap) for osh, o in kept):
+            continue
+        kept.append((sh, p))
+        out.append(p)
+        per_article[p.source] += 1
+    return out
 
 
 def _duplicate(sh: set[tuple[str, ...]], p: Passage, osh: set[tuple[str, ...]], o: Passage, min_overlap: float) -> bool:

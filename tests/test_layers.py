@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ingest", ("rag.ingest",)),
     ("chunks", ("rag.chunking", "rag.speakers")),
     ("index", ("rag.embedding", "rag.store", "rag.lexical", "rag.manifest", "rag.indexing", "rag.corpus")),
-    ("retrieval", ("rag.retrieval",)),
+    ("retrieval", ("rag.retrieval", "rag.query")),
     ("answering", ("rag.answering",)),
     ("evaluation", ("rag.evaluation",)),
     ("apps", ("rag.ui", "rag.cli", "rag.doctor", "rag")),

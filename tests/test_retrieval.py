@@ -170,7 +170,8 @@ def test_labelled_questions_find_an_answer_bearing_passage_at_the_top(seeded: Re
 
 
 def test_fusion_comes_from_the_retrievers_settings(seeded: Retriever, embedder: Any) -> None:
-    dense_only = Retriever(seeded.s.model_copy(update={"retrieval": RetrievalTuning(dense_weight=1.0)}), embedder)
+    one_search = {"retrieval": RetrievalTuning(dense_weight=1.0), "split_questions": False}
+    dense_only = Retriever(seeded.s.model_copy(update=one_search), embedder)
     passages = dense_only.retrieve("What memorandum did Russia and Belarus sign?", k=5)
     assert passages and all(p.score == pytest.approx(p.similarity) for p in passages)  # no BM25 share
     assert [p.similarity for p in passages] == sorted((p.similarity for p in passages), reverse=True)

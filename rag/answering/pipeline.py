@@ -22,12 +22,12 @@ from rag.answering.evidence import build_request, is_refusal
 from rag.answering.followup import conversation_note, resolve_query
 from rag.answering.generation import Generation
 from rag.answering.keys import key_evidence
-from rag.answering.passages import MAX_PASSAGES, below_gate, passages_for
+from rag.answering.passages import MAX_PASSAGES, below_gate
 from rag.answering.release import CheckedRelease, CheckFn
 from rag.config import CheckTuning, get_settings
 from rag.errors import RagError
 from rag.llm import LLM, answers_one_at_a_time, available_backends, get_backend
-from rag.retrieval import check_k, check_query
+from rag.retrieval import check_k, check_query, get_retriever
 from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest, Passage
 
 
@@ -57,7 +57,7 @@ def find_passages(
     asked = " ".join(question.split())
     query = resolve_query(question, history)
     k = MAX_PASSAGES if k is None else check_k(k)
-    passages = passages_for(query, k, s.split_questions, sources=sources, since=since, until=until)
+    passages = get_retriever().retrieve(query, k, sources=sources, since=since, until=until)
     note = conversation_note(history) if query != asked else None
     return Prepared(asked, query, passages, note, below_gate(passages, s.abstain_similarity))
 

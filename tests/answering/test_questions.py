@@ -1,4 +1,4 @@
-"""Question analysis: a double question is split for one retrieval a part; a kind is read past an opening "And"."""
+"""Question kinds: a kind is read past an opening "And"."""
 
 from __future__ import annotations
 
@@ -10,27 +10,7 @@ from rag.answering.questions import (
     QUANTITY_QUESTION,
     WHO_QUESTION,
     YES_NO_QUESTION,
-    question_parts,
 )
-
-
-@pytest.mark.parametrize(
-    "question, parts",
-    [
-        (
-            "Who did Lavrov meet in Minsk and what did they sign?",
-            ["Who did Lavrov meet in Minsk?", "What did they sign? (Who did Lavrov meet in Minsk?)"],
-        ),
-        (
-            "Where was the summit held, and when did it end?",
-            ["Where was the summit held?", "When did it end? (Where was the summit held?)"],
-        ),
-        ("What did Russia and Belarus sign?", ["What did Russia and Belarus sign?"]),  # "and" inside one part
-        ("Who met and why?", ["Who met and why?"]),  # too short to be two questions
-    ],
-)
-def test_a_double_question_is_split_at_its_second_question_word(question: str, parts: list[str]) -> None:
-    assert question_parts(question) == parts
 
 
 @pytest.mark.parametrize(

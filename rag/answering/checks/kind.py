@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from rag.answering.checks.entities import NAMED
 from rag.answering.checks.support import stems
-from rag.answering.questions import NAME_QUESTION, question_parts
+from rag.answering.questions import NAME_QUESTION
+from rag.query import clause_parts
 from rag.speakers import nlp
 from rag.text.markers import strip_markers
 from rag.types import REFUSAL
@@ -27,7 +28,7 @@ class GivesWhatWasAsked:
     after: tuple[str, ...] = ()
 
     def run(self, draft: Draft) -> Draft:
-        if len(question_parts(draft.question)) > 1:  # each part asks its own kind of thing
+        if len(clause_parts(draft.question)) > 1:  # each part asks its own kind of thing
             return draft
         answer = strip_markers(draft.text)
         if NAME_QUESTION.search(draft.question):

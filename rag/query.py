@@ -1,0 +1,137 @@
+"""Query analysis for retrieval: the separate searches one question needs, and the names it asks about.
+
+A question that asks two things ("Who opened the bridge, and what did its repairs
+cost?") or about two people or places ("What did Ana Ruiz and Tom Berg say about
+the vote?") often needs two articles; one search ranks passages for the blend of
+both and finds one article. :func:`plan_query` finds the parts from the question's
+parse — coordinated clauses, coordinated names — and the retriever searches each.
+
+A part never carries the other part's words; a part that points back with a pronoun
+("its repairs") borrows only the other part's noun phrases for context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rag.speakers import nlp
+
+_CLAUSE_SPLIT = re.compile(
+    r"\s*[,;]?\s+and\s+(?=(?:what|who|whom|whose|when|where|which|why|how|did|does|do|is|are|was|were|has|have|"
+    r"had|can|will|would)\b)",
+    re.IGNORECASE,
+)
+MIN_PART_WORDS = 3
+#: components the query parse needs: tags and the dependency tree (names are runs of proper nouns)
+_NOT_NEEDED = ("lemmatizer", "ner", "quotation_paragraphs")
+_POINTS_BACK = {"it", "its", "he", "his", "him", "she", "her", "they", "their", "them", "this", "that", "these"}
+_WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
+#: coordinated names are only looked for when a question can hold them (saves the parse for most questions)
+_MAY_COORDINATE = re.compile(r"\b(?:and|or)\b|,|&", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What to search for one question: the whole of it, each of its parts, the names it mentions."""
+
+    text: str
+    parts: tuple[str, ...] = ()  # two or more searches, or none for a question that asks one thing
+    names: tuple[str, ...] = ()  # proper names ("Ana Ruiz", "Tallinn"), for matching passages by name
+
+
+def clause_parts(question: str) -> list[str]:
+    """A double question split at its second question word: ``[question]`` when it asks one thing.
+
+    Cheap (no parse): the answer checks use it to know that each part asks its own kind of thing.
+    """
+    pieces = _CLAUSE_SPLIT.split(question.strip(), maxsplit=1)
+    if len(pieces) != 2 or any(len(p.split()) < MIN_PART_WORDS for p in pieces):
+        return [question]
+    first, second = pieces[0].rstrip(" ,;?") + "?", pieces[1].strip()
+    return [first, second[0].upper() + second[1:]]
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> Any:
+    pipeline = nlp()
+    with pipeline.select_pipes(disable=[p for p in _NOT_NEEDED if p in pipeline.pipe_names]):
+        return pipeline(text)
+
+
+def _names(doc: Any) -> list[str]:
+    """Runs of proper nouns, in order, each once ("Union State", "Minsk")."""
+    out: list[str] = []
+    run: list[str] = []
+    for tok in [*doc, None]:
+        if tok is not None and tok.pos_ == "PROPN" and tok.text[:1].isupper():
+            run.append(tok.text)
+            continue
+        if run and (name := " ".join(run)) not in out:
+            out.append(name)
+        run = []
+    return out
+
+
+def _context(doc: Any) -> list[str]:
+    """The noun phrases of a part that another part's pronoun may point at (no pronouns, no question words)."""
+    out = []
+    for chunk in doc.noun_chunks:
+        words = [t for t in chunk if t.pos_ in ("NOUN", "PROPN")]
+        if words and chunk.root.lower_ not in _WH and not any(t.lower_ in _WH for t in chunk):
+            out.append(chunk.text)
+    return out
+
+
+def _with_context(part: str, other: str) -> str:
+    """A later ``part``, and, when it points back ("its", "they"), the earlier part's noun phrases in brackets."""
+    words = {w.lower() for w in re.findall(r"\w+", part)}
+    if not words & _POINTS_BACK:
+        return part
+    borrowed = [c for c in _context(_parse(other)) if c.lower() not in part.lower()]
+    return f"{part} ({', '.join(borrowed)})" if borrowed else part
+
+
+def _coordinated(doc: Any) -> list[str]:
+    """The question once for each of two coordinated names, dates or figures, else [].
+
+    "What did Ana Ruiz and Tom Berg say?" → "What did Ana Ruiz say?", "What did Tom Berg say?"; "held talks both in
+    May 2021 and in June 2022" → "held talks in May 2021", "held talks in June 2022". Coordinated clauses are
+    :func:`clause_parts`'s; coordinated common nouns ("press and media") name no separate thing to search for.
+    """
+    for tok in doc:
+        head = tok.head
+        if tok.dep_ != "conj" or head.pos_ in ("VERB", "AUX") or tok.i <= head.i:
+            continue
+        joints = [c for c in head.children if c.dep_ in ("cc", "preconj", "punct") or c.i == tok.i]
+        inner = {t.i for c in joints for t in c.subtree}
+        own = [t.i for t in head.subtree if t.i not in inner]
+        first, second = doc[min(own) : max(own) + 1], doc[tok.left_edge.i : tok.right_edge.i + 1]
+        if not all(any(t.pos_ in ("PROPN", "NUM") for t in phrase) for phrase in (first, second)):
+            continue
+        start = min([first.start, *(c.i for c in joints if c.dep_ == "preconj")])
+        before, after = doc[:start].text_with_ws, doc[second.end :].text
+        gap = " " if after and after[0] not in ",.?!;:" else ""
+        variants = [f"{before}{part.text}{gap}{after}".strip() for part in (first, second)]
+        if all(len(v.split()) >= MIN_PART_WORDS for v in variants):
+            return variants
+    return []
+
+
+def plan_query(query: str, split: bool = True) -> QueryPlan:
+    """The searches for ``query``: parts from its clauses or coordinated names (``split``), and its names."""
+    if not split:
+        return QueryPlan(query, (), tuple(_names(_parse(query))))
+    doc = _parse(query)
+    names = tuple(_names(doc))
+    clauses = clause_parts(query)
+    if len(clauses) == 2:
+        first, second = clauses
+        return QueryPlan(query, (first, _with_context(second, first)), names)
+    if _MAY_COORDINATE.search(query):
+        variants = _coordinated(doc)
+        if variants:
+            return QueryPlan(query, tuple(variants), names)
+    return QueryPlan(query, (), names)

@@ -1,0 +1,61 @@
+"""Query analysis: a question that asks two things, or about two names, is searched once for each part."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.query import clause_parts, plan_query
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "Who did the envoy meet in Tallinn and what did they sign?",
+            ["Who did the envoy meet in Tallinn?", "What did they sign?"],
+        ),
+        ("Where was the summit held, and when did it end?", ["Where was the summit held?", "When did it end?"]),
+        ("What did Norway and Chile sign?", ["What did Norway and Chile sign?"]),  # "and" inside one clause
+        ("Who met and why?", ["Who met and why?"]),  # too short to be two questions
+    ],
+)
+def test_a_double_question_is_split_at_its_second_question_word(question: str, parts: list[str]) -> None:
+    assert clause_parts(question) == parts
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        # a later part that points back borrows the earlier part's noun phrases, never its other words
+        (
+            "Who did the envoy meet in Tallinn and what did they sign?",
+            ("Who did the envoy meet in Tallinn?", "What did they sign? (the envoy, Tallinn)"),
+        ),
+        # a part that names its own subject borrows nothing
+        (
+            "Which firm built the ferry terminal, and how many people did the storm displace?",
+            ("Which firm built the ferry terminal?", "How many people did the storm displace?"),
+        ),
+        # two coordinated names: one search each
+        (
+            "What did Ana Ruiz and Tom Berg say about the vote?",
+            ("What did Ana Ruiz say about the vote?", "What did Tom Berg say about the vote?"),
+        ),
+        # one name, one search
+        ("What did the mayor of Tallinn say about the vote?", ()),
+    ],
+)
+def test_each_part_of_a_question_is_a_search_of_its_own(question: str, parts: tuple[str, ...]) -> None:
+    assert plan_query(question).parts == parts
+
+
+def test_the_names_a_question_asks_about_are_its_runs_of_proper_nouns() -> None:
+    assert plan_query("What did Ana Ruiz tell the Daily Planet in Tallinn?").names == (
+        "Ana Ruiz",
+        "Daily Planet",
+        "Tallinn",
+    )
+
+
+def test_a_question_is_not_split_when_splitting_is_off() -> None:
+    assert plan_query("Who did the envoy meet in Tallinn and what did they sign?", split=False).parts == ()
