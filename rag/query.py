@@ -1,4 +1,4 @@
-"""Query analysis for retrieval: the separate searches one question needs, and the names it asks about.
+"""Query analysis for retrieval: the separate searches one question needs.
 
 A question that asks two things ("Who opened the bridge, and what did its repairs
 cost?") or about two people or places ("What did Ana Ruiz and Tom Berg say about
@@ -25,7 +25,7 @@ _CLAUSE_SPLIT = re.compile(
     re.IGNORECASE,
 )
 MIN_PART_WORDS = 3
-#: components the query parse needs: tags and the dependency tree (names are runs of proper nouns)
+#: components the query parse needs: tags and the dependency tree
 _NOT_NEEDED = ("lemmatizer", "ner", "quotation_paragraphs")
 _POINTS_BACK = {"it", "its", "he", "his", "him", "she", "her", "they", "their", "them", "this", "that", "these"}
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
@@ -35,11 +35,10 @@ _MAY_COORDINATE = re.compile(r"\b(?:and|or)\b|,|&", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class QueryPlan:
-    """What to search for one question: the whole of it, each of its parts, the names it mentions."""
+    """What to search for one question: the whole of it, and each of its parts."""
 
     text: str
     parts: tuple[str, ...] = ()  # two or more searches, or none for a question that asks one thing
-    names: tuple[str, ...] = ()  # proper names ("Ana Ruiz", "Tallinn"), for matching passages by name
 
 
 def clause_parts(question: str) -> list[str]:
@@ -59,20 +58,6 @@ def _parse(text: str) -> Any:
     pipeline = nlp()
     with pipeline.select_pipes(disable=[p for p in _NOT_NEEDED if p in pipeline.pipe_names]):
         return pipeline(text)
-
-
-def _names(doc: Any) -> list[str]:
-    """Runs of proper nouns, in order, each once ("Union State", "Minsk")."""
-    out: list[str] = []
-    run: list[str] = []
-    for tok in [*doc, None]:
-        if tok is not None and tok.pos_ == "PROPN" and tok.text[:1].isupper():
-            run.append(tok.text)
-            continue
-        if run and (name := " ".join(run)) not in out:
-            out.append(name)
-        run = []
-    return out
 
 
 def _context(doc: Any) -> list[str]:
@@ -121,17 +106,15 @@ def _coordinated(doc: Any) -> list[str]:
 
 
 def plan_query(query: str, split: bool = True) -> QueryPlan:
-    """The searches for ``query``: parts from its clauses or coordinated names (``split``), and its names."""
+    """The searches for ``query``: one part for each of its clauses or coordinated names (when ``split``)."""
     if not split:
-        return QueryPlan(query, (), tuple(_names(_parse(query))))
-    doc = _parse(query)
-    names = tuple(_names(doc))
+        return QueryPlan(query)
     clauses = clause_parts(query)
     if len(clauses) == 2:
         first, second = clauses
-        return QueryPlan(query, (first, _with_context(second, first)), names)
-    if _MAY_COORDINATE.search(query):
-        variants = _coordinated(doc)
+        return QueryPlan(query, (first, _with_context(second, first)))
+    if _MAY_COORDINATE.search(query):  # the parse only for a question that may coordinate
+        variants = _coordinated(_parse(query))
         if variants:
-            return QueryPlan(query, tuple(variants), names)
-    return QueryPlan(query, (), names)
+            return QueryPlan(query, tuple(variants))
+    return QueryPlan(query)

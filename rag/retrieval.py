@@ -9,7 +9,6 @@ during a re-index and sees the new content afterwards.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 import re
 import threading
@@ -199,7 +198,7 @@ class Retriever:
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
     ) -> list[Passage]:
-        """The ``k`` best passages; a question with parts gets the best of its own and each part's search, in turn."""
+        """The ``k`` best passages; for a question with parts, each part's article among them (see :func:`_cover`)."""
         q = check_query(query, self.s.max_query_chars)
         k = check_k(k)
         src = {sources} if isinstance(sources, str) else (set(sources) if sources else None)
@@ -208,33 +207,25 @@ class Retriever:
             raise InputError("since is after until")
         lexical = self._refresh()
         plan = plan_query(q, self.s.split_questions)
-        searches = [q, *plan.parts]  # the whole question keeps the first place; its parts fill the next ones
+        searches = [q, *plan.parts]
         vectors = self.embedder.embed(searches)
-        ranked = [
-            self._rank(text, vec, plan.names, k, lexical, src, lo, hi)
-            for text, vec in zip(searches, vectors, strict=True)
-        ]
-        if len(ranked) == 1:
-            return ranked[0]
-        out: list[Passage] = []
-        for group in itertools.zip_longest(*ranked):
-            for p in group:
-                if p is not None and all(p.chunk_id != o.chunk_id for o in out):
-                    out.append(p)
-        return out[:k]
+        whole, *parts = (
+            self._rank(text, vec, k if n == 0 else 1, lexical, src, lo, hi)
+            for n, (text, vec) in enumerate(zip(searches, vectors, strict=True))
+        )
+        return _cover(whole, [best for part in parts for best in part], k)
 
     def _rank(
         self,
         q: str,
         qvec: np.ndarray,
-        names: tuple[str, ...],
         k: int,
         lexical: LexicalIndex | None,
         src: set[str] | None,
         lo: int | None,
         hi: int | None,
     ) -> list[Passage]:
-        """One search: dense and BM25 candidates fused, names matched, near-duplicates dropped, articles mixed."""
+        """One search: dense and BM25 candidates fused, near-duplicates dropped, one article's run broken up."""
         t = self.tuning
         n = max(t.candidates, 4 * k)
         w = t.dense_weight
@@ -264,18 +255,30 @@ class Retriever:
             # skipped: gone since the lexical build, or caught half-written by an indexer in another process
             if c["sim"] is None or not c.get("text") or not c.get("meta"):
                 continue
-            score = w * c["sim"] + (1 - w) * c["bm25"] + t.name_weight * _names_found(names, c["text"], c["meta"])
+            score = w * c["sim"] + (1 - w) * c["bm25"]
             scored.append(_passage(cid, c["text"], c["meta"], score, c["sim"]))
         scored.sort(key=lambda p: p.score, reverse=True)
         return _choose(scored, k, t.duplicate_overlap, t.article_penalty)
 
 
-def _names_found(names: tuple[str, ...], text: str, meta: Metadata) -> float:
-    """Share of the question's names that the passage, its article's title or its lede mentions."""
-    if not names:
-        return 0.0
-    hay = " ".join((text, str(meta.get("title") or ""), str(meta.get("lead") or ""))).lower()
-    return sum(name.lower() in hay for name in names) / len(names)
+def _cover(whole: list[Passage], part_bests: list[Passage], k: int) -> list[Passage]:
+    """The whole question's top ``k``, with each part's best passage put in from the bottom up when its article is
+    missing. The whole question keeps its first places (measured: interleaving the parts' rankings pushed answers
+    of the whole question out of the top 3), and every article a part points at still gets a place."""
+    out = list(whole[:k])
+    put_in: set[str] = set()
+    for best in part_bests:
+        if any(p.source == best.source for p in out):
+            continue
+        if len(out) < k:
+            out.append(best)
+        else:
+            free = [i for i in range(1, len(out)) if out[i].chunk_id not in put_in]
+            if not free:
+                break
+            out[free[-1]] = best
+        put_in.add(best.chunk_id)
+    return out
 
 
 def _choose(ranked: list[Passage], k: int, min_overlap: float, article_penalty: float) -> list[Passage]:

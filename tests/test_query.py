@@ -49,13 +49,5 @@ def test_each_part_of_a_question_is_a_search_of_its_own(question: str, parts: tu
     assert plan_query(question).parts == parts
 
 
-def test_the_names_a_question_asks_about_are_its_runs_of_proper_nouns() -> None:
-    assert plan_query("What did Ana Ruiz tell the Daily Planet in Tallinn?").names == (
-        "Ana Ruiz",
-        "Daily Planet",
-        "Tallinn",
-    )
-
-
 def test_a_question_is_not_split_when_splitting_is_off() -> None:
     assert plan_query("Who did the envoy meet in Tallinn and what did they sign?", split=False).parts == ()

@@ -13,7 +13,7 @@ from rag import evaluation as ev
 from rag.config import RetrievalTuning, Settings
 from rag.errors import InputError
 from rag.indexing import Indexer
-from rag.retrieval import Retriever, check_k
+from rag.retrieval import Retriever, _cover, check_k
 from rag.store import Store
 from rag.types import Passage
 
@@ -175,3 +175,85 @@ def test_fusion_comes_from_the_retrievers_settings(seeded: Retriever, embedder: 
     passages = dense_only.retrieve("What memorandum did Russia and Belarus sign?", k=5)
     assert passages and all(p.score == pytest.approx(p.similarity) for p in passages)  # no BM25 share
     assert [p.similarity for p in passages] == sorted((p.similarity for p in passages), reverse=True)
+
+
+ARTICLES = {  # invented: a long article on the harbour vote, a short one on what one councillor said
+    "harbour.txt": "Harbour vote splits the council\n\n"
+    "The harbour vote on the new pier was debated for six hours on Tuesday. "
+    "Councillor Ana Ruiz said the harbour pier would bring the ferries back to the old town. "
+    "The vote on the pier passed by one vote after a recount requested by the harbour board. "
+    "Residents queued outside the harbour office to follow the pier debate on a screen. "
+    "The harbour master said the new pier would be finished before the summer season. "
+    "Fishermen at the harbour asked the council to keep a berth for their boats at the pier. ",
+    "berg.txt": "A councillor goes to court\n\nTom Berg told reporters he would ask the regional court to annul "
+    "the decision. Berg, who has sat on the council since 2019, called the process rushed.",
+    "weather.txt": "Storm warning for the coast\n\nForecasters warned of a storm reaching the coast on Friday, with "
+    "winds strong enough to close the ferry service for a day.",
+}
+
+
+@pytest.fixture(scope="module")
+def two_stories(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settings:
+    corpus = tmp_path_factory.mktemp("stories")
+    for name, text in ARTICLES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    s = Settings(index_dir=tmp_path_factory.mktemp("idx"), seeds_dir=corpus, chunk_size=40, chunk_overlap=0)
+    Indexer(s, embedder).update()
+    return s
+
+
+def test_a_question_about_two_people_gets_a_passage_for_each(two_stories: Settings, embedder: Any) -> None:
+    got = Retriever(two_stories, embedder).retrieve("What did Ana Ruiz and Tom Berg say about the harbour vote?", k=2)
+    assert [p.source for p in got] == ["harbour.txt", "berg.txt"]
+
+
+def _p(source: str, n: int) -> Passage:
+    return Passage(
+        text=f"{source} {n}",
+        score=1.0 - n / 10,
+        similarity=0.5,
+        source=source,
+        chunk_id=f"{source}#{n}",
+        title=None,
+        publisher=None,
+        url=None,
+        date=None,
+        start=0,
+        end=0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("whole", "part_bests", "k", "expected"),
+    [
+        # a part's article already among the whole question's passages: nothing changes
+        (["a1", "a2", "b1"], ["b2"], 3, ["a1", "a2", "b1"]),
+        # a missing article takes the last place; the whole question's first places stay
+        (["a1", "a2", "a3"], ["b1"], 3, ["a1", "a2", "b1"]),
+        # two missing articles take the last two places, never the first
+        (["a1", "a2", "a3"], ["b1", "c1"], 3, ["a1", "c1", "b1"]),
+        (["a1", "a2"], ["b1", "c1"], 2, ["a1", "b1"]),  # no room for the second: the first part wins
+        # room left: appended
+        (["a1"], ["b1"], 3, ["a1", "b1"]),
+    ],
+)
+def test_every_part_of_a_question_gets_its_article_among_the_passages(
+    whole: list[str], part_bests: list[str], k: int, expected: list[str]
+) -> None:
+    def passages(names: list[str]) -> list[Passage]:
+        return [_p(name[0], int(name[1])) for name in names]
+
+    got = _cover(passages(whole), passages(part_bests), k)
+    assert [f"{p.source}{p.chunk_id.split('#')[1]}" for p in got] == expected
+
+
+@pytest.mark.parametrize("penalty", [0.0, 1.0])
+def test_the_article_penalty_gives_the_next_article_a_place(
+    two_stories: Settings, embedder: Any, penalty: float
+) -> None:
+    s = two_stories.model_copy(update={"split_questions": False, "retrieval": RetrievalTuning(article_penalty=penalty)})
+    sources = [p.source for p in Retriever(s, embedder).retrieve("the harbour vote on the new pier", k=3)]
+    if penalty:
+        assert sources[0] == "harbour.txt" and len(set(sources)) == 3, "each article once before one comes twice"
+    else:
+        assert sources == ["harbour.txt"] * 3, "without it, the article that matches best fills the ranks"

@@ -11,4 +11,3 @@ MAX_PASSAGES = 8
 def below_gate(passages: list[Passage], min_similarity: float) -> bool:
     """The abstain gate: no passage, or none close enough to the query to answer from (``abstain_similarity``)."""
     return not passages or passages[0].similarity < min_similarity
-
