@@ -7,7 +7,7 @@ For each set: its corpus is indexed (cached under ``--work``), then every answer
 answer path searches it (a follow-up resolved as the pipeline does, ``Retriever.retrieve`` with its parts). Reported:
 
 * single-article questions: answer-bearing hit@1 / @3 / @5 (a top-k passage from the expected article holding a key
-  phrase);
+  phrase in what a reader sees of it: title, date line and text, as ``rag eval`` counts it);
 * questions that need two or more articles: every needed article in the top 5 (``all_sources@5``), and every key
   phrase found in the top 5 (``all_answers@5``).
 
@@ -41,6 +41,7 @@ from rag.answering.followup import resolve_query  # noqa: E402
 from rag.embedding import get_embedder  # noqa: E402
 from rag.evaluation import load_questions  # noqa: E402
 from rag.evaluation.questions import Question, contains_any_phrase  # noqa: E402
+from rag.evaluation.runner import shown_text  # noqa: E402
 from rag.indexing import Indexer  # noqa: E402
 from rag.ingest import iter_files, read_document  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
@@ -73,7 +74,7 @@ def project_search(corpus: Path, index_dir: Path, overrides: dict[str, str]) -> 
     s = config.configure(index_dir=index_dir, seeds_dir=corpus, **overrides)
     Indexer(s).update()
     retriever = Retriever(s, get_embedder(s.embedding_model))
-    return lambda q, k: [(p.source, p.text) for p in retriever.retrieve(q, k)]
+    return lambda q, k: [(p.source, shown_text(p)) for p in retriever.retrieve(q, k)]
 
 
 def naive_search(corpus: Path, words: int = 200) -> Callable[[str, int], list[Hit]]:

@@ -53,6 +53,12 @@ class RetrievalTuning(BaseModel):
         le=1.0,
         description="Fusion: this share of the dense cosine plus the rest of the max-normalised BM25 score.",
     )
+    date_weight: float = Field(
+        0.1,
+        ge=0.0,
+        description="Fusion: added when the passage's article is dated in a year (and month) the question names "
+        "(issue #21: dev answer hit@1 0.89 -> 0.93, no change on the held-out sets).",
+    )
     article_penalty: float = Field(
         0.0,
         ge=0.0,

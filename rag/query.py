@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rag.ingest.dates import MONTH_PATTERN, MONTHS
 from rag.speakers import nlp
 
 _CLAUSE_SPLIT = re.compile(
@@ -31,6 +32,8 @@ _POINTS_BACK = {"it", "its", "he", "his", "him", "she", "her", "they", "their", 
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
 #: coordinated names are only looked for when a question can hold them (saves the parse for most questions)
 _MAY_COORDINATE = re.compile(r"\b(?:and|or)\b|,|&", re.IGNORECASE)
+#: a year the question names, with the month before it if any ("in 2021", "in May 2021", "on 3 May 2021")
+_PERIOD = re.compile(rf"\b(?:(?P<month>{MONTH_PATTERN})\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class QueryPlan:
 
     text: str
     parts: tuple[str, ...] = ()  # two or more searches, or none for a question that asks one thing
+    periods: tuple[tuple[int, int | None], ...] = ()  # (year, month or None) the question names
 
 
 def clause_parts(question: str) -> list[str]:
@@ -105,16 +109,26 @@ def _coordinated(doc: Any) -> list[str]:
     return []
 
 
+def periods(query: str) -> tuple[tuple[int, int | None], ...]:
+    """The years, with their months where given, that a question names: an article of that time is likelier."""
+    found = []
+    for m in _PERIOD.finditer(query):
+        month = MONTHS[m.group("month").lower()] if m.group("month") else None
+        found.append((int(m.group("year")), month))
+    return tuple(dict.fromkeys(found))
+
+
 def plan_query(query: str, split: bool = True) -> QueryPlan:
     """The searches for ``query``: one part for each of its clauses or coordinated names (when ``split``)."""
+    when = periods(query)
     if not split:
-        return QueryPlan(query)
+        return QueryPlan(query, (), when)
     clauses = clause_parts(query)
     if len(clauses) == 2:
         first, second = clauses
-        return QueryPlan(query, (first, _with_context(second, first)))
+        return QueryPlan(query, (first, _with_context(second, first)), when)
     if _MAY_COORDINATE.search(query):  # the parse only for a question that may coordinate
         variants = _coordinated(_parse(query))
         if variants:
-            return QueryPlan(query, tuple(variants))
-    return QueryPlan(query)
+            return QueryPlan(query, tuple(variants), when)
+    return QueryPlan(query, (), when)

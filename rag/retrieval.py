@@ -210,7 +210,7 @@ class Retriever:
         searches = [q, *plan.parts]
         vectors = self.embedder.embed(searches)
         whole, *parts = (
-            self._rank(text, vec, k if n == 0 else 1, lexical, src, lo, hi)
+            self._rank(text, vec, k if n == 0 else 1, plan.periods, lexical, src, lo, hi)
             for n, (text, vec) in enumerate(zip(searches, vectors, strict=True))
         )
         return _cover(whole, [best for part in parts for best in part], k)
@@ -220,6 +220,7 @@ class Retriever:
         q: str,
         qvec: np.ndarray,
         k: int,
+        periods: tuple[tuple[int, int | None], ...],
         lexical: LexicalIndex | None,
         src: set[str] | None,
         lo: int | None,
@@ -255,10 +256,17 @@ class Retriever:
             # skipped: gone since the lexical build, or caught half-written by an indexer in another process
             if c["sim"] is None or not c.get("text") or not c.get("meta"):
                 continue
-            score = w * c["sim"] + (1 - w) * c["bm25"]
+            score = w * c["sim"] + (1 - w) * c["bm25"] + t.date_weight * _of_period(c["meta"], periods)
             scored.append(_passage(cid, c["text"], c["meta"], score, c["sim"]))
         scored.sort(key=lambda p: p.score, reverse=True)
         return _choose(scored, k, t.duplicate_overlap, t.article_penalty)
+
+
+def _of_period(meta: Metadata, periods: tuple[tuple[int, int | None], ...]) -> float:
+    """1.0 when the passage's article is dated in a year (and month, where given) that the question names."""
+    day = int(meta.get("date_int", 0) or 0)
+    year, month = day // 10000, day // 100 % 100
+    return float(any(y == year and m in (None, month) for y, m in periods)) if day else 0.0
 
 
 def _cover(whole: list[Passage], part_bests: list[Passage], k: int) -> list[Passage]:

@@ -51,3 +51,18 @@ def test_each_part_of_a_question_is_a_search_of_its_own(question: str, parts: tu
 
 def test_a_question_is_not_split_when_splitting_is_off() -> None:
     assert plan_query("Who did the envoy meet in Tallinn and what did they sign?", split=False).parts == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "periods"),
+    [
+        ("What did the mayor say in May 2021?", ((2021, 5),)),
+        ("What was agreed on 3 Sept. 2019 and in 2020?", ((2019, 9), (2020, None))),
+        ("How many ferries sail in winter?", ()),
+        ("Who won the 1500 metres?", ()),  # a figure, not a year
+    ],
+)
+def test_the_years_and_months_a_question_names_are_read(
+    question: str, periods: tuple[tuple[int, int | None], ...]
+) -> None:
+    assert plan_query(question).periods == periods

@@ -13,7 +13,7 @@ from rag import evaluation as ev
 from rag.config import RetrievalTuning, Settings
 from rag.errors import InputError
 from rag.indexing import Indexer
-from rag.retrieval import Retriever, _cover, check_k
+from rag.retrieval import Retriever, _cover, _of_period, check_k
 from rag.store import Store
 from rag.types import Passage
 
@@ -257,3 +257,17 @@ def test_the_article_penalty_gives_the_next_article_a_place(
         assert sources[0] == "harbour.txt" and len(set(sources)) == 3, "each article once before one comes twice"
     else:
         assert sources == ["harbour.txt"] * 3, "without it, the article that matches best fills the ranks"
+
+
+@pytest.mark.parametrize(
+    ("date_int", "periods", "expected"),
+    [
+        (20210503, ((2021, None),), 1.0),
+        (20210503, ((2021, 5),), 1.0),
+        (20210503, ((2021, 6),), 0.0),
+        (20210503, ((2020, None), (2021, 5)), 1.0),
+        (0, ((2021, None),), 0.0),  # an undated article is never "of that time"
+    ],
+)
+def test_an_article_of_the_time_a_question_names_counts(date_int: int, periods: Any, expected: float) -> None:
+    assert _of_period({"date_int": date_int}, periods) == expected
