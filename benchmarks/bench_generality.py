@@ -40,13 +40,15 @@ SETS = {
     "dev": ROOT / "data" / "questions-dev.jsonl",
     "test": ROOT / "data" / "questions-test.jsonl",
     "second": ROOT / "eval" / "second-corpus" / "questions.jsonl",
+    "two-dev": ROOT / "eval" / "two-article" / "questions-dev.jsonl",
+    "two-test": ROOT / "eval" / "two-article" / "questions-test.jsonl",
 }
 
 
-def second_corpus(folder: Path) -> Path:
-    """The second corpus's pages as <id>.html files (the names its questions cite)."""
+def pages_corpus(folder: Path, name: str = "second-corpus") -> Path:
+    """The pages of ``eval/<name>/`` as <id>.html files (the names its questions cite)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for gz in sorted((ROOT / "eval" / "second-corpus" / "pages").glob("*.html.gz")):
+    for gz in sorted((ROOT / "eval" / name / "pages").glob("*.html.gz")):
         target = folder / gz.name.removesuffix(".gz")
         if not target.exists():
             target.write_bytes(gzip.decompress(gz.read_bytes()))
@@ -83,6 +85,7 @@ def summary(report: evaluation.Report) -> dict[str, Any]:
         "answerable_n": len(answerable),
         "followups": share("followup"),
         "two_article": share("twoarticle") if "twoarticle" in kinds else share("comparison"),
+        "cites_every_source": m.get("cites_every_source"),  # questions that need two articles: both cited
         "ttft_p50_s": m.get("ttft_p50_s"),  # the first checked sentence shown
         "model_ttft_p50_s": m.get("model_ttft_p50_s"),  # the model's first token (never shown unchecked)
         "evidence_p50_s": m.get("evidence_p50_s"),
@@ -126,7 +129,9 @@ def main() -> None:
     }
     for name in args.sets.split(","):
         if name == "second":
-            use_index(args.work / "second-index", second_corpus(args.work / "second-corpus"), overrides)
+            use_index(args.work / "second-index", pages_corpus(args.work / "second-corpus"), overrides)
+        elif name.startswith("two-"):
+            use_index(args.work / "two-index", pages_corpus(args.work / "two-article", "two-article"), overrides)
         else:
             use_index(args.work / "seed-index", ROOT / "seeds", overrides)
         questions = evaluation.load_questions(SETS[name])

@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_generality import SETS, second_corpus, use_index  # noqa: E402
+from benchmarks.bench_generality import SETS, pages_corpus, use_index  # noqa: E402
 from benchmarks.machine import machine_info  # noqa: E402
 from rag import config, evaluation  # noqa: E402
 from rag.answering import evidence_only  # noqa: E402
@@ -120,7 +120,7 @@ def large_corpus(folder: Path, vaswani_docs: int = 220) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for f in sorted((ROOT / "seeds").glob("*.txt")):
         (folder / f.name).write_bytes(f.read_bytes())
-    second_corpus(folder)
+    pages_corpus(folder)
     for gz in sorted(EXTRACTION.glob("*.html.gz")):
         target = folder / gz.name.removesuffix(".gz")
         if not target.exists():
@@ -142,7 +142,7 @@ def main() -> None:
     budgets = [int(b) for b in args.budgets.split(",")] if args.budgets else []
     indexes = {
         "seeds": (args.work / "seed-index", ROOT / "seeds", ("dev", "test")),
-        "second": (args.work / "second-index", second_corpus(args.work / "second-corpus"), ("second",)),
+        "second": (args.work / "second-index", pages_corpus(args.work / "second-corpus"), ("second",)),
     }
     for index_dir, corpus, names in indexes.values():
         use_index(index_dir, corpus, {})

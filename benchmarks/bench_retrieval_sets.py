@@ -18,7 +18,6 @@ MiniLM, cosine top-k. ``--set`` overrides a retrieval setting (``retrieval.artic
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import statistics
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from benchmarks.bench_generality import pages_corpus  # noqa: E402
 from benchmarks.machine import cpu_model  # noqa: E402
 from rag import config  # noqa: E402
 from rag.answering.followup import resolve_query  # noqa: E402
@@ -53,21 +53,13 @@ SETS: dict[str, tuple[Path, str]] = {  # questions, corpus
     "two-dev": (ROOT / "eval" / "two-article" / "questions-dev.jsonl", "two"),
     "two-test": (ROOT / "eval" / "two-article" / "questions-test.jsonl", "two"),
 }
-PAGES = {"second": ROOT / "eval" / "second-corpus" / "pages", "two": ROOT / "eval" / "two-article" / "pages"}
+PAGES = {"second": "second-corpus", "two": "two-article"}  # folders under eval/
 Hit = tuple[str, str]  # (source, text)
 
 
 def corpus_folder(name: str, work: Path) -> Path:
     """The corpus as files the indexer reads: the seeds as they are, gzip pages decompressed to ``<id>.html``."""
-    if name == "seeds":
-        return ROOT / "seeds"
-    folder = work / f"{name}-pages"
-    folder.mkdir(parents=True, exist_ok=True)
-    for gz in sorted(PAGES[name].glob("*.html.gz")):
-        target = folder / gz.name.removesuffix(".gz")
-        if not target.exists():
-            target.write_bytes(gzip.decompress(gz.read_bytes()))
-    return folder
+    return ROOT / "seeds" if name == "seeds" else pages_corpus(work / f"{name}-pages", PAGES[name])
 
 
 def project_search(corpus: Path, index_dir: Path, overrides: dict[str, str]) -> Callable[[str, int], list[Hit]]:

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_generality import SETS, second_corpus, summary, use_index  # noqa: E402
+from benchmarks.bench_generality import SETS, pages_corpus, summary, use_index  # noqa: E402
 from rag import evaluation, llm  # noqa: E402
 from rag.llm.extractive import ExtractiveLLM  # noqa: E402
 from rag.types import LLMRequest  # noqa: E402
@@ -70,7 +70,7 @@ def main() -> None:
     load_recorded(args.report)
     overrides = dict(kv.split("=", 1) for kv in args.set_field)
     if args.set_name == "second":
-        use_index(args.work / "second-index", second_corpus(args.work / "second-corpus"), overrides)
+        use_index(args.work / "second-index", pages_corpus(args.work / "second-corpus"), overrides)
     else:
         use_index(args.work / "seed-index", ROOT / "seeds", overrides)
     llm._BUILTIN["replay"] = f"{__name__}:ReplayLLM"  # a benchmark-only backend, this module (even as __main__)

@@ -54,6 +54,7 @@ class QuestionResult:
     cited: list[int] = field(default_factory=list)
     citation_valid: bool | None = None
     citation_supported: bool | None = None
+    cites_every_source: bool | None = None  # a question that needs two or more articles: each one cited
     ttft_s: float | None = None  # to the first checked text shown
     model_ttft_s: float | None = None  # to the model's first token (unchecked, never shown)
     evidence_s: float | None = None  # to the key statements
@@ -195,6 +196,7 @@ def aggregate(results: Sequence[QuestionResult], k: int, retrieval_only: bool) -
     m["citation_validity"] = _mean(r.citation_valid for r in results)
     m["citation_support"] = _mean(r.citation_supported for r in answerable)
     m["correct_and_cited"] = _mean(bool(r.correct and r.citation_supported) for r in answerable)
+    m["cites_every_source"] = _mean(r.cites_every_source for r in answerable if r.cites_every_source is not None)
     m["claims_attributed"] = _mean(r.attributed for r in results if r.attributed is not None)
     m["denials_kept"] = _mean(r.denial_kept for r in results if r.denial_kept is not None)
     m["invented_entities"] = float(sum(len(r.invented) for r in results))

@@ -146,6 +146,9 @@ def _score_answer(res: QuestionResult, q: Question, ans: Answer) -> None:
         ]
         cited_texts = [f"{getattr(c, 'lead', None) or ''}\n{shown_text(c)}" for c in cited]
         res.citation_supported = any(contains_any_phrase(t, q.answers) for t in cited_texts)
+    if q.answerable and len(expected) > 1:
+        cited_sources = {ans.passages[n - 1].source for n in res.cited if 1 <= n <= len(ans.passages)}
+        res.cites_every_source = not res.abstained and expected <= cited_sources
     if q.claimant:
         res.attributed = not res.abstained and contains_any_phrase(ans.text, q.claimant)
     if q.denial:
