@@ -20,10 +20,11 @@ import numpy as np
 
 from rag.config import MAX_K, RetrievalTuning, Settings, get_settings
 from rag.embedding import Embedder, get_embedder
+from rag.embedding.identity import VectorIdentity, check_same_model
 from rag.errors import InputError
 from rag.indexing import ensure_index
 from rag.lexical import LexicalIndex
-from rag.manifest import MANIFEST
+from rag.manifest import MANIFEST, Manifest
 from rag.speakers import from_metadata
 from rag.store import Metadata, Store
 from rag.types import Passage
@@ -145,6 +146,8 @@ class Retriever:
         self.store = Store(self.index_dir, self.s.chroma_url, self.s.collection)
         self.lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
+        self._identity: VectorIdentity | None = None
+        self._checked: str | None = None  # the lexical generation whose manifest's model was last checked
 
     @property
     def embedder(self) -> Embedder:
@@ -164,6 +167,18 @@ class Retriever:
                     self.store.reopen()  # pick up another process's vectors
                 self.lexical = loaded
         return self.lexical
+
+    def _check_model(self, lexical: LexicalIndex | None) -> None:
+        """Refuse to search vectors made by another model (checked again when the index is republished)."""
+        generation = lexical.generation if lexical is not None else ""
+        if self._checked == generation:
+            return
+        recorded = VectorIdentity.from_record(Manifest.load(self.index_dir).embedding)
+        if recorded is not None:
+            if self._identity is None:
+                self._identity = VectorIdentity.of(self.embedder)
+            check_same_model(recorded, self._identity, self.index_dir)
+        self._checked = generation
 
     def _dense(
         self,
@@ -203,6 +218,7 @@ class Retriever:
         if lo is not None and hi is not None and lo > hi:
             raise InputError("since is after until")
         lexical = self._refresh()
+        self._check_model(lexical)
         qvec = self.embedder.embed([q])[0]
         n = max(self.tuning.candidates, 4 * k)
         w = self.tuning.dense_weight

@@ -24,12 +24,16 @@ class Embedder(Protocol):
     """What the rest of the project needs from an embedding model."""
 
     name: str
-    dim: int
     max_tokens: int  # longest input in the model's own tokens, special tokens included
+
+    @property
+    def dim(self) -> int: ...
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+    def __hash__(self) -> int: ...  # caches key on the embedder
 
 
 _lock = threading.Lock()
