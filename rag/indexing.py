@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -134,14 +135,20 @@ class Indexer:
             self._embedder = get_embedder(self.s.embedding_model)
         return self._embedder
 
-    def _locked(self) -> FileLock:
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The write lock, held once and released at the end (``with lock`` after ``acquire`` would hold it twice
+        and leave it held until this object is garbage-collected)."""
         try:
             self.lock.acquire()
         except Timeout:
             raise IndexBusyError(
                 f"another process is updating the index in {self.index_dir}; try again when it has finished"
             ) from None
-        return self.lock
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def update(
         self, paths: Iterable[Path] = (), progress: Callable[[str], None] | None = None, count: Count | None = None

@@ -130,3 +130,17 @@ def test_a_server_killed_between_requests_is_one_line(own_embedding_server: Embe
     own_embedding_server.proc.wait(timeout=10)
     with pytest.raises(BackendError, match=r"^openai embedding backend: cannot reach 127\.0\.0\.1"):
         server.embed(["gone"])
+
+
+def test_the_same_model_on_the_server_counts_as_the_index_model(
+    embedding_server: str, embedder: Any, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "centre.txt").write_text("Belarus and Russia opened a joint space research centre in Vitebsk.\n")
+    s = server_settings(embedding_server, index_dir=tmp_path / "index", seeds_dir=docs, annotate_speakers=False)
+    Indexer(s, embedder).update()  # built here, by sentence-transformers
+    (docs / "satellite.txt").write_text("The satellite Zubr-1, built at the centre, will launch in 2026.\n")
+    server = ServerEmbedder(s)
+    assert Indexer(s, server).update().added == 1  # extended through the server: the probe vectors agree
+    assert Retriever(s, server).retrieve("When does Zubr-1 launch?", k=1)[0].source == "satellite.txt"
