@@ -274,14 +274,15 @@ def _duplicate(sh: set[tuple[str, ...]], p: Passage, osh: set[tuple[str, ...]], 
     return inter > 0 and inter / min(len(sh), len(osh)) >= min_overlap
 
 
-_retrievers: dict[tuple[str, str | None, str, str, str], Retriever] = {}
+_retrievers: dict[tuple[str | None, ...], Retriever] = {}
 _retrievers_lock = threading.Lock()
 
 
 def get_retriever(settings: Settings | None = None) -> Retriever:
     """One retriever per index (model and tuning) per process; an index never built is built first, as the CLI does."""
     s = settings or get_settings()
-    key = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model, s.retrieval.model_dump_json())
+    key = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model, s.embedding_backend, s.embedding_url)
+    key += (s.retrieval.model_dump_json(),)
     with _retrievers_lock:
         if key not in _retrievers:
             if not (Path(s.index_dir) / MANIFEST).exists():

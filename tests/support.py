@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,34 @@ def wait_for_openai_server(port: int, proc: subprocess.Popen[Any], timeout: floa
             pass
         time.sleep(0.2)
     raise TimeoutError(f"server not ready on port {port} after {timeout:.0f}s")
+
+
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"  # the name the embedding server answers to: the project's default model name
+
+
+class EmbeddingServer:
+    """One ``python -m llama_cpp.server --embedding true`` process."""
+
+    def __init__(self, gguf: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.log = log
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable, "-m", "llama_cpp.server",
+                    "--model", str(gguf), "--model_alias", EMBEDDING_MODEL, "--embedding", "true",
+                    "--host", "127.0.0.1", "--port", str(self.port),
+                    "--n_ctx", "512", "--n_batch", "512", "--n_ubatch", "512", "--n_threads", "2",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            wait_for_openai_server(self.port, self.proc, timeout=60, log=log)
+        except BaseException:
+            stop(self.proc)
+            raise
+
+    def stop(self) -> None:
+        stop(self.proc)

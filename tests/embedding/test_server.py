@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from conftest import MODEL_NAME, EmbeddingServer
-from support import SEEDS, free_port
+from support import EMBEDDING_MODEL, SEEDS, EmbeddingServer, free_port
 
 from rag import config
 from rag.config import Settings
@@ -40,7 +39,7 @@ QUESTIONS = [
 
 
 def server_settings(url: str, **overrides: Any) -> Settings:
-    fields: dict[str, Any] = {"embedding_backend": "openai", "embedding_url": url, "embedding_model": MODEL_NAME}
+    fields: dict[str, Any] = {"embedding_backend": "openai", "embedding_url": url, "embedding_model": EMBEDDING_MODEL}
     fields.update(overrides)
     return Settings(**fields)
 
