@@ -281,8 +281,8 @@ _retrievers_lock = threading.Lock()
 def get_retriever(settings: Settings | None = None) -> Retriever:
     """One retriever per index (model and tuning) per process; an index never built is built first, as the CLI does."""
     s = settings or get_settings()
-    key = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model, s.embedding_backend, s.embedding_url)
-    key += (s.retrieval.model_dump_json(),)
+    key: tuple[str | None, ...] = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model)
+    key += (s.embedding_backend, s.embedding_url, s.retrieval.model_dump_json())
     with _retrievers_lock:
         if key not in _retrievers:
             if not (Path(s.index_dir) / MANIFEST).exists():

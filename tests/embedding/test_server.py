@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import numpy as np
 import pytest
 from support import EMBEDDING_MODEL, SEEDS, EmbeddingServer, free_port
@@ -59,7 +59,7 @@ def test_the_server_returns_the_local_vectors(embedding_server: str, embedder: A
 
 def test_texts_go_in_requests_of_the_batch_size_and_come_back_in_order(embedding_server: str) -> None:
     posts: list[str] = []
-    client = httpx.Client(event_hooks={"request": [lambda r: posts.append(r.url.path)]})
+    client = httpx2.Client(event_hooks={"request": [lambda r: posts.append(r.url.path)]})
     server = ServerEmbedder(server_settings(embedding_server, embedding_batch_size=2), http_client=client)
     together = server.embed(TEXTS)
     assert posts == ["/v1/embeddings"] * 3  # 5 texts, 2 a request
