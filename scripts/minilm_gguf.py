@@ -46,11 +46,8 @@ def sdist(cache: Path) -> Path:
     """The pinned sdist, downloaded once from the package index and hash-checked."""
     path = cache / SDIST
     if not path.exists():
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps"]
-            + ["--no-binary", ":all:", "-d", str(cache), f"llama-cpp-python=={VERSION}"],
-            check=True,
-        )
+        pip = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps"]
+        subprocess.run([*pip, "--no-binary", ":all:", "-d", str(cache), f"llama-cpp-python=={VERSION}"], check=True)
     if sha256(path) != SDIST_SHA256:
         path.unlink()
         sys.exit(f"error: {SDIST} does not have the pinned sha256; removed it, run again")
@@ -59,14 +56,23 @@ def sdist(cache: Path) -> Path:
 
 def build(model: Path, out: Path, cache: Path) -> None:
     with tempfile.TemporaryDirectory(dir=cache) as tmp, tarfile.open(sdist(cache)) as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith(VENDOR) and m.name[len(VENDOR) :].startswith(NEEDED)]
+        members = [
+            m for m in tar.getmembers() if m.name.startswith(VENDOR) and m.name.removeprefix(VENDOR).startswith(NEEDED)
+        ]
         tar.extractall(tmp, members=members, filter="data")
         llama = Path(tmp) / VENDOR
         partial = Path(tmp) / out.name
         env = {**os.environ, "PYTHONPATH": str(llama / "gguf-py"), "HF_HUB_OFFLINE": "1"}
         subprocess.run(
-            [sys.executable, str(llama / "convert_hf_to_gguf.py"), str(model), "--outtype", "f32"]
-            + ["--outfile", str(partial)],
+            [
+                sys.executable,
+                str(llama / "convert_hf_to_gguf.py"),
+                str(model),
+                "--outtype",
+                "f32",
+                "--outfile",
+                str(partial),
+            ],
             check=True,
             env=env,
             stdout=subprocess.DEVNULL,
