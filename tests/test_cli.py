@@ -195,6 +195,17 @@ def test_doctor_names_an_unreachable_chroma_server(tmp_path: Path) -> None:
     assert out.returncode == 1 and "FAIL  Chroma server" in out.stdout and "chroma run --path" in out.stdout
 
 
+def test_doctor_names_an_unreachable_embedding_server(tmp_path: Path) -> None:
+    from support import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    env = {"RAG_EMBEDDING_BACKEND": "openai", "RAG_EMBEDDING_URL": url, "RAG_LLM_MAX_RETRIES": "0"}
+    out = rag("doctor", "--backend", "extractive", index=tmp_path, env=env)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "FAIL  embedding model: openai embedding backend: cannot reach 127.0.0.1:" in out.stdout
+    assert "fix: start the embedding server" in out.stdout
+
+
 def test_a_page_nested_thousands_deep_is_indexed_beside_a_good_file_and_search_works(tmp_path: Path) -> None:
     folder = tmp_path / "pages"
     folder.mkdir()
