@@ -4,6 +4,7 @@ conservative estimate from cl100k; inputs past the limit are cut before they are
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,8 @@ from rag.text.tokens import count_tokens
 TEXT = "Лавров заявил, что переговоры в Женеве продолжатся в понедельник. " * 3
 
 
-def server(model: str, **overrides: object) -> ServerEmbedder:
-    fields: dict[str, object] = {"embedding_backend": "openai", "embedding_url": "http://127.0.0.1:9/v1"}
+def server(model: str, **overrides: Any) -> ServerEmbedder:
+    fields: dict[str, Any] = {"embedding_backend": "openai", "embedding_url": "http://127.0.0.1:9/v1"}
     fields.update(overrides)
     return ServerEmbedder(Settings(embedding_model=model, **fields))  # no request is made until something is embedded
 
