@@ -67,3 +67,12 @@ def test_retrieve_filters(served: tuple[Any, Path]) -> None:
     assert only and {p["source"] for p in only} == {SPUTNIK_2023}
     dated = client.predict(query=q, k=10, since="2023-01-01", until="2023-12-31", api_name="/retrieve")
     assert dated and all(p["date"] and "2023-01-01" <= p["date"] <= "2023-12-31" for p in dated)
+
+
+def test_the_local_model_answers_from_the_servers(served: tuple[Any, Path]) -> None:
+    """The default backend too: its evidence and answer checks embed through the server."""
+    client, _ = served
+    final = client.submit(question=BRIDGEHEAD_Q, history=[], backend="local", api_name="/chat").result()
+    assert final["error"] is None and final["abstained"] is False, final
+    assert "bridgehead" in final["answer"].lower(), final["answer"]
+    assert final["citations"] and all(c["source"] and c["text"] for c in final["citations"])
