@@ -204,7 +204,9 @@ class Settings(BaseSettings):
         "llm_max_retries like the hosted LLM.",
     )
     embedding_url: str | None = Field(
-        None, description="The embedding server's base URL, e.g. http://127.0.0.1:8081/v1; unset = api.openai.com."
+        None,
+        description="The embedding server's base URL, e.g. http://127.0.0.1:8081/v1; unset = OPENAI_BASE_URL, "
+        "else api.openai.com.",
     )
     embedding_api_key: SecretStr | None = Field(
         None, description="Key for the embedding server (else OPENAI_API_KEY; none needed on this machine)."

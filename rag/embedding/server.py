@@ -24,9 +24,11 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -50,7 +52,7 @@ class ServerEmbedder:
     def __init__(self, settings: Settings | None = None, *, http_client: httpx2.Client | None = None) -> None:
         s = settings or get_settings()
         self.name = s.embedding_model
-        self.base_url = s.embedding_url
+        self.base_url = s.embedding_url or os.environ.get("OPENAI_BASE_URL") or None  # as the hosted LLM
         self.batch_size = s.embedding_batch_size
         self.timeout = float(s.llm_timeout)
         self.retries = int(s.llm_max_retries)
@@ -75,8 +77,6 @@ class ServerEmbedder:
 
     @property
     def where(self) -> str:
-        from urllib.parse import urlparse
-
         return urlparse(self.base_url).netloc if self.base_url else "api.openai.com"
 
     @property
