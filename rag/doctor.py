@@ -2,7 +2,7 @@
 
 Each check is small and independent, so one failure does not hide the next:
 the llama.cpp build (read in a child process), the index, the embedding
-model, the configured answer backend (one token generated; the local model
+model (and that it made the index's vectors), the configured answer backend (one token generated; the local model
 in its own process, so a crash is a finding, not the end of the check) and,
 when configured, the Chroma server.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rag.config import Settings, get_settings
 from rag.embedding import get_embedder
+from rag.embedding.identity import VectorIdentity, check_same_model
 from rag.errors import RagError
 from rag.lexical import LexicalIndex
 from rag.llm import LLMRequest, get_backend
@@ -77,17 +78,23 @@ def check_index(s: Settings) -> Check:
 
 
 def check_embedder(s: Settings) -> Check:
-
+    """The embedding model loads (or its server answers) and is the model that made the index's vectors."""
     t0 = time.perf_counter()
+    server = s.embedding_backend == "openai"
     try:
-        vec = get_embedder(s.embedding_model).embed(["a test sentence"])
+        embedder = get_embedder(s.embedding_model)
+        vec = embedder.embed(["a test sentence"])
     except RagError as exc:
-        return Check("embedding model", False, str(exc), SETUP)
-    return Check(
-        "embedding model",
-        True,
-        f"{s.embedding_model}, {vec.shape[1]} dimensions, loaded in {time.perf_counter() - t0:.1f} s",
-    )
+        fix = "start the embedding server, or check RAG_EMBEDDING_URL and RAG_EMBEDDING_API_KEY" if server else SETUP
+        return Check("embedding model", False, str(exc), fix)
+    took = time.perf_counter() - t0
+    try:
+        recorded = VectorIdentity.from_record(Manifest.load(Path(s.index_dir)).embedding)
+        check_same_model(recorded, VectorIdentity.of(embedder), Path(s.index_dir))
+    except RagError as exc:
+        return Check("embedding model", False, str(exc), "rag index (in a new RAG_INDEX_DIR)")
+    where = f"from {s.embedding_url or 'api.openai.com'}, answered" if server else "loaded"
+    return Check("embedding model", True, f"{s.embedding_model}, {vec.shape[1]} dimensions, {where} in {took:.1f} s")
 
 
 def check_backend(s: Settings, name: str) -> Check:

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -24,6 +25,7 @@ from rag import speakers
 from rag.chunking import chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
+from rag.embedding.identity import VectorIdentity, check_same_model
 from rag.errors import IndexBusyError, InputError, RagError
 from rag.ingest.reading import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, iter_files, read_document
 from rag.lexical import LexicalIndex
@@ -125,6 +127,7 @@ class Indexer:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.lock = FileLock(str(self.index_dir / ".write.lock"), timeout=0)
         self._speakers: dict[str, list[Attribution]] = {}  # per document path, for its chunks' metadata
+        self._identity: VectorIdentity | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -132,14 +135,20 @@ class Indexer:
             self._embedder = get_embedder(self.s.embedding_model)
         return self._embedder
 
-    def _locked(self) -> FileLock:
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The write lock, held once and released at the end (``with lock`` after ``acquire`` would hold it twice
+        and leave it held until this object is garbage-collected)."""
         try:
             self.lock.acquire()
         except Timeout:
             raise IndexBusyError(
                 f"another process is updating the index in {self.index_dir}; try again when it has finished"
             ) from None
-        return self.lock
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def update(
         self, paths: Iterable[Path] = (), progress: Callable[[str], None] | None = None, count: Count | None = None
@@ -210,7 +219,7 @@ class Indexer:
                 store = self._store()
             manifest = Manifest(manifest.path, {"signature": sig, "roots": manifest.roots})
         if manifest.docs and store.count() == 0:  # the store was wiped or swapped: redo everything
-            manifest.docs = {}
+            manifest.docs, manifest.embedding = {}, None
         if not manifest.roots and not manifest.docs:
             manifest.roots = [str(Path(self.s.seeds_dir).resolve())]
         added_roots: list[str] = []
@@ -345,6 +354,7 @@ class Indexer:
         present = store.existing(all_ids)
         todo = [(doc, c) for doc, _, chunks in pending for c in chunks if c.id not in present]
         if todo:
+            self._same_model(manifest, store)
             progress(f"embedding {len(todo)} chunks from {len(pending)} documents")
             vectors = self.embedder.embed([c.embed_text for _, c in todo])
             metadata = [chunk_metadata(d, c, self._speakers.get(d.path, ())) for d, c in todo]
@@ -369,6 +379,15 @@ class Indexer:
             self._speakers.pop(doc.path, None)
             report.added += 1
         manifest.save()
+
+    def _same_model(self, manifest: Manifest, store: Store) -> None:
+        """Vectors of another model never join the index's; an empty or unrecorded index takes this model's record."""
+        if self._identity is None:
+            self._identity = VectorIdentity.of(self.embedder)
+        if manifest.docs or store.count():
+            check_same_model(VectorIdentity.from_record(manifest.embedding), self._identity, self.index_dir)
+        if manifest.embedding is None or not (manifest.docs or store.count()):
+            manifest.embedding = self._identity.record()
 
     def _drop(self, store: Store, manifest: Manifest, key: str, report: IndexReport) -> None:
         entry = manifest.docs.pop(key, None)

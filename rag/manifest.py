@@ -1,4 +1,5 @@
-"""The index's manifest: the roots it was built from and, per document, the hash of its bytes and its chunk ids.
+"""The index's manifest: the roots it was built from, the model that made its vectors and, per document, the hash
+of its bytes and its chunk ids.
 
 Written atomically (a temporary file, then a rename), so a build killed midway
 leaves the last complete manifest; an unreadable one means the index is rebuilt.
@@ -24,6 +25,8 @@ class Manifest:
         self.signature: str = data.get("signature", "")
         self.roots: list[str] = data.get("roots", [])
         self.docs: dict[str, dict[str, Any]] = data.get("documents", {})
+        # which model made the vectors (rag.embedding.identity); absent in indexes built before the record
+        self.embedding: dict[str, Any] | None = data.get("embedding")
 
     @classmethod
     def load(cls, index_dir: Path) -> Manifest:
@@ -45,6 +48,6 @@ class Manifest:
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
-        data = {"signature": self.signature, "roots": self.roots, "documents": self.docs}
+        data = {"signature": self.signature, "roots": self.roots, "embedding": self.embedding, "documents": self.docs}
         tmp.write_text(json.dumps(data, ensure_ascii=False))
         os.replace(tmp, self.path)

@@ -21,10 +21,11 @@ import numpy as np
 
 from rag.config import MAX_K, RetrievalTuning, Settings, get_settings
 from rag.embedding import Embedder, get_embedder
+from rag.embedding.identity import VectorIdentity, check_same_model
 from rag.errors import InputError
 from rag.indexing import ensure_index
 from rag.lexical import LexicalIndex
-from rag.manifest import MANIFEST
+from rag.manifest import MANIFEST, Manifest
 from rag.query import plan_query
 from rag.speakers import from_metadata
 from rag.store import Metadata, Store
@@ -147,6 +148,8 @@ class Retriever:
         self.store = Store(self.index_dir, self.s.chroma_url, self.s.collection)
         self.lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
+        self._identity: VectorIdentity | None = None
+        self._checked: str | None = None  # the lexical generation whose manifest's model was last checked
 
     @property
     def embedder(self) -> Embedder:
@@ -166,6 +169,18 @@ class Retriever:
                     self.store.reopen()  # pick up another process's vectors
                 self.lexical = loaded
         return self.lexical
+
+    def _check_model(self, lexical: LexicalIndex | None) -> None:
+        """Refuse to search vectors made by another model (checked again when the index is republished)."""
+        generation = lexical.generation if lexical is not None else ""
+        if self._checked == generation:
+            return
+        recorded = VectorIdentity.from_record(Manifest.load(self.index_dir).embedding)
+        if recorded is not None:
+            if self._identity is None:
+                self._identity = VectorIdentity.of(self.embedder)
+            check_same_model(recorded, self._identity, self.index_dir)
+        self._checked = generation
 
     def _dense(
         self,
@@ -206,6 +221,7 @@ class Retriever:
         if lo is not None and hi is not None and lo > hi:
             raise InputError("since is after until")
         lexical = self._refresh()
+        self._check_model(lexical)
         plan = plan_query(q, self.s.split_questions)
         searches = [q, *plan.parts]
         vectors = self.embedder.embed(searches)
@@ -318,14 +334,15 @@ def _duplicate(sh: set[tuple[str, ...]], p: Passage, osh: set[tuple[str, ...]], 
     return inter > 0 and inter / min(len(sh), len(osh)) >= min_overlap
 
 
-_retrievers: dict[tuple[str, str | None, str, str, str], Retriever] = {}
+_retrievers: dict[tuple[str | None, ...], Retriever] = {}
 _retrievers_lock = threading.Lock()
 
 
 def get_retriever(settings: Settings | None = None) -> Retriever:
     """One retriever per index (model and tuning) per process; an index never built is built first, as the CLI does."""
     s = settings or get_settings()
-    key = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model, s.retrieval.model_dump_json())
+    key: tuple[str | None, ...] = (str(s.index_dir), s.chroma_url, s.collection, s.embedding_model)
+    key += (s.embedding_backend, s.embedding_url, s.retrieval.model_dump_json())
     with _retrievers_lock:
         if key not in _retrievers:
             if not (Path(s.index_dir) / MANIFEST).exists():

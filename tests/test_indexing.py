@@ -55,7 +55,7 @@ def stored_ids(settings: Any) -> list[str]:
 def test_first_run_indexes_the_seeds_and_a_rerun_embeds_nothing(make_settings, counting) -> None:  # type: ignore[no-untyped-def]
     s = make_settings()
     first = Indexer(s, counting).update()
-    assert first.added == 5 and first.chunks_embedded == counting.texts > 0
+    assert first.added == 5 and first.chunks_embedded + 1 == counting.texts > 1  # and the model's probe sentence
     counting.texts = 0
     again = Indexer(s, counting).update()
     assert (again.added, again.unchanged, again.chunks_embedded, counting.texts) == (0, 5, 0, 0)
@@ -170,6 +170,17 @@ def test_a_second_writer_gets_a_clear_message_not_a_hang(make_settings, counting
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_write_lock_is_released_when_a_run_ends_even_a_failed_one(make_settings, counting) -> None:  # type: ignore[no-untyped-def]
+    s = make_settings()
+    kept = Indexer(s, counting)  # still referenced: the lock must not wait for garbage collection
+    kept.update()
+    assert not kept.lock.is_locked
+    with pytest.raises(InputError):
+        kept.remove(Path("/not/indexed"))
+    assert not kept.lock.is_locked
+    assert Indexer(s, counting).update().unchanged == 5  # another writer in the same process gets in
 
 
 def test_readers_keep_answering_during_a_reindex_and_then_see_new_content(

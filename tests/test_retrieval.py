@@ -13,7 +13,7 @@ from rag import evaluation as ev
 from rag.config import RetrievalTuning, Settings
 from rag.errors import InputError
 from rag.indexing import Indexer
-from rag.retrieval import Retriever, _cover, _of_period, check_k
+from rag.retrieval import Retriever, _cover, _keeps, _of_period, _where, check_k
 from rag.store import Store
 from rag.types import Passage
 
@@ -26,7 +26,24 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Retriever
     return Retriever(s, embedder)
 
 
-def test_passages_carry_everything_needed_to_cite_them(seeded: Retriever) -> None:
+@pytest.fixture(scope="module")
+def seeded_on_server(tmp_path_factory: pytest.TempPathFactory, embedder: Any, chroma_server: str) -> Retriever:
+    """The seeds indexed once in a `chroma run` server (a collection of this module's own)."""
+    s = Settings(
+        index_dir=tmp_path_factory.mktemp("idx"), seeds_dir=SEEDS, chroma_url=chroma_server, collection="retrieval"
+    )
+    Indexer(s, embedder).update()
+    return Retriever(s, embedder)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def either(request: pytest.FixtureRequest) -> Retriever:
+    """The seed index on the embedded store, then on the Chroma server: search and filters must not differ."""
+    return request.getfixturevalue("seeded" if request.param == "embedded" else "seeded_on_server")  # type: ignore[no-any-return]
+
+
+def test_passages_carry_everything_needed_to_cite_them(either: Retriever) -> None:
+    seeded = either
     passages = seeded.retrieve("What memorandum did Russia and Belarus sign?", k=5)
     assert 1 <= len(passages) <= 5
     top = passages[0]
@@ -65,16 +82,36 @@ def test_no_furniture_reaches_the_index_and_every_body_sentence_does(seeded: Ret
             assert normalise_ws(sentence) in by_source[source], f"body sentence missing: {sentence!r}"
 
 
-def test_source_filter(seeded: Retriever) -> None:
-    only = seeded.retrieve("Lavrov", k=5, sources=["003_cd37f288338e5723.txt"])
+def test_source_filter(either: Retriever) -> None:
+    only = either.retrieve("Lavrov", k=5, sources=["003_cd37f288338e5723.txt"])
     assert only and {p.source for p in only} == {"003_cd37f288338e5723.txt"}
 
 
-def test_date_filters_are_inclusive_and_exclude_undated_documents(seeded: Retriever) -> None:
+def test_date_filters_are_inclusive_and_exclude_undated_documents(either: Retriever) -> None:
+    seeded = either
     got = seeded.retrieve("Lavrov Belarus", k=10, since="2023-01-01", until="2023-12-31")
     assert got and {p.date for p in got} <= {"2023-01-12", "2023-01-19"}
     assert all(p.source != "002_841276cce93651df.txt" for p in got), "undated documents never match a date filter"
     assert {p.date for p in seeded.retrieve("Lavrov", k=10, since="2024-06-24")} == {"2024-06-24"}
+
+
+@pytest.mark.parametrize(
+    "sources, since, until",
+    [
+        ({"003_cd37f288338e5723.txt"}, None, None),
+        (None, 20230101, 20231231),
+        ({"000_2e591541529075c5.txt", "002_841276cce93651df.txt"}, 20230101, None),
+    ],
+)
+def test_the_store_applies_a_selective_filter_as_the_retriever_does(
+    either: Retriever, sources: set[str] | None, since: int | None, until: int | None
+) -> None:
+    """A filter keeping under 5% of a large index goes to Chroma itself (embedded or server): the same rows."""
+    vec = either.embedder.embed(["Lavrov Belarus"])[0]
+    everything = either.store.query(vec, 1000, None)
+    filtered = either.store.query(vec, 1000, _where(sources, since, until))
+    assert filtered
+    assert [hit[0] for hit in filtered] == [hit[0] for hit in everything if _keeps(hit[3], sources, since, until)]
 
 
 def test_near_duplicate_passages_are_collapsed(tmp_path: Path, embedder: Any) -> None:

@@ -1,4 +1,4 @@
-"""A total time limit on a streamed answer, whatever the server does meanwhile.
+"""A total time limit on a streamed answer (or any request read as a stream), whatever the server does meanwhile.
 
 An HTTP client's timeout restarts with every byte: a server that accepts the
 connection and sends keep-alives (or SSE comments) but no token would hold a
@@ -13,13 +13,15 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from rag.errors import BackendError
 
 _END = object()
+T = TypeVar("T")
 
 
-def within(stream: Iterator[str], seconds: float, expired: Callable[[], BackendError]) -> Iterator[str]:
+def within(stream: Iterator[T], seconds: float, expired: Callable[[], BackendError]) -> Iterator[T]:
     """Yield ``stream``'s items until it ends or ``seconds`` pass; then raise ``expired()``.
 
     Exceptions raised by ``stream`` reach the caller unchanged. On expiry the

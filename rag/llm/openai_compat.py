@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from rag.config import get_settings
@@ -23,6 +23,7 @@ from rag.llm.deadline import within
 if TYPE_CHECKING:
     import httpx2
     import openai
+    from pydantic import SecretStr
 
     from rag.config import Settings
 
@@ -45,6 +46,22 @@ def scrub(message: str, secret: str | None) -> str:
     return line
 
 
+def api_key(setting: SecretStr | None, base_url: str | None, what: str, variables: tuple[str, str]) -> str:
+    """The key from its setting, else ``OPENAI_API_KEY``; a server on this machine gets a placeholder.
+
+    ``variables`` names the key's and the URL's settings for the message.
+    """
+    key = setting.get_secret_value() if setting else os.environ.get("OPENAI_API_KEY")
+    if key:
+        return key
+    if not is_local_url(base_url):
+        key_variable, url_variable = variables
+        raise BackendError(
+            f"{what} needs an API key: set {key_variable} or OPENAI_API_KEY (or {url_variable} to a local server)"
+        )
+    return LOCAL_PLACEHOLDER_KEY
+
+
 class OpenAICompatLLM:
     """Streaming chat completions through the official ``openai`` SDK."""
 
@@ -54,14 +71,9 @@ class OpenAICompatLLM:
 
         s = settings or get_settings()
         self.base_url = s.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
-        key = s.openai_api_key.get_secret_value() if s.openai_api_key else os.environ.get("OPENAI_API_KEY")
-        if not key:
-            if not is_local_url(self.base_url):
-                raise BackendError(
-                    "the openai backend needs an API key: set RAG_OPENAI_API_KEY or OPENAI_API_KEY "
-                    "(or RAG_OPENAI_BASE_URL to a local server)"
-                )
-            key = LOCAL_PLACEHOLDER_KEY
+        key = api_key(
+            s.openai_api_key, self.base_url, "the openai backend", ("RAG_OPENAI_API_KEY", "RAG_OPENAI_BASE_URL")
+        )
         self._key = key
         self.model = s.openai_model
         self.timeout = float(s.llm_timeout)
@@ -124,19 +136,24 @@ class OpenAICompatLLM:
                 )
         except openai.APITimeoutError:
             raise self._expired() from None
-        except openai.APIConnectionError as exc:
-            raise BackendError(f"openai backend: cannot reach {self.where} ({self._why(exc)})") from None
-        except openai.AuthenticationError:
-            raise BackendError(f"openai backend: {self.where} rejected the API key (HTTP 401)") from None
-        except openai.RateLimitError:
-            raise BackendError(f"openai backend: {self.where} is rate limiting (HTTP 429); try again later") from None
-        except openai.APIStatusError as exc:
-            raise BackendError(
-                f"openai backend: {self.where} answered HTTP {exc.status_code}: {self._why(exc)}"
-            ) from None
         except openai.OpenAIError as exc:
-            raise BackendError(f"openai backend: {type(exc).__name__}: {self._why(exc)}") from None
+            raise api_error(exc, "openai backend", self.where, self._key) from None
 
-    def _why(self, exc: Any) -> str:
+
+def api_error(exc: openai.OpenAIError, what: str, where: str, key: str | None) -> BackendError:
+    """An SDK failure after its retries as one line naming the server, never the key (timeouts excepted)."""
+    import openai
+
+    def why() -> str:
         cause = exc.__cause__ or exc
-        return scrub(str(getattr(exc, "message", None) or cause) or type(cause).__name__, self._key)
+        return scrub(str(getattr(exc, "message", None) or cause) or type(cause).__name__, key)
+
+    if isinstance(exc, openai.APIConnectionError):
+        return BackendError(f"{what}: cannot reach {where} ({why()})")
+    if isinstance(exc, openai.AuthenticationError):
+        return BackendError(f"{what}: {where} rejected the API key (HTTP 401)")
+    if isinstance(exc, openai.RateLimitError):
+        return BackendError(f"{what}: {where} is rate limiting (HTTP 429); try again later")
+    if isinstance(exc, openai.APIStatusError):
+        return BackendError(f"{what}: {where} answered HTTP {exc.status_code}: {why()}")
+    return BackendError(f"{what}: {type(exc).__name__}: {why()}")

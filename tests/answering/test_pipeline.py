@@ -360,3 +360,21 @@ def test_a_backend_that_answers_in_parallel_has_no_line(scripted: Callable[..., 
     scripted(*["Russia and Belarus signed a biological security memorandum [1]."] * 2)
     first, second = answer_stream(MEMORANDUM), answer_stream(MEMORANDUM)
     assert [next(first).ahead, next(second).ahead] == [0, 0]  # type: ignore[union-attr]
+
+
+def test_answers_from_a_chroma_server_are_cited_and_filtered(
+    chroma_server: str, embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer path with the store in a `chroma run` server (the extractive backend: no model to wait for)."""
+    s = config.Settings(index_dir=tmp_path / "index", seeds_dir=SEEDS, chroma_url=chroma_server, collection="answers")
+    Indexer(s, embedder).update()
+    monkeypatch.setattr(config, "_settings", s)
+    monkeypatch.setattr(retrieval, "_retrievers", {})
+    result = answer(MEMORANDUM, backend="extractive")
+    assert "biological security" in result.text and not result.abstained
+    assert set(find_markers(result.text)) <= {c.n for c in result.citations}
+    assert any("biological security" in c.text for c in result.citations)
+    only = answer("What did Lavrov say?", backend="extractive", sources=["003_cd37f288338e5723.txt"])
+    assert only.passages and {p.source for p in only.passages} == {"003_cd37f288338e5723.txt"}
+    recent = answer("What did Lavrov say?", backend="extractive", since="2024-01-01")
+    assert recent.passages and all(p.date and p.date >= "2024-01-01" for p in recent.passages)

