@@ -228,15 +228,24 @@ def format_user(sources: list[str], question: str, history_note: str | None, que
 
 
 def _select(
-    question: str, passages: list[Passage], budget: float, tuning: EvidenceTuning, who_lede: bool = True
-) -> list[list[str]]:
-    """The best sentences across all passages (each passage's in document order), within ``budget`` tokens.
+    question: str,
+    passages: list[Passage],
+    budget: float,
+    tuning: EvidenceTuning,
+    who_lede: bool = True,
+    parts: Sequence[str] = (),
+) -> tuple[list[list[str]], list[int]]:
+    """The best sentences across all passages (each passage's in document order), within ``budget`` tokens,
+    and the passages in the order their sentences were picked (the prompt sheds the last-picked first).
 
     Sentences are ranked globally, each scored by its own relevance plus a prior
     for its passage's retrieval rank: on the seed questions that put a sentence
     holding the answer in the top 5 for 80% of questions (70% without the prior),
     and a global cut gives the small model fewer distracting passages than
-    taking the best few sentences of every passage.
+    taking the best few sentences of every passage. A question with ``parts``
+    (two things asked, two names) is ranked for the whole and for each part, and
+    the rankings take turns: ranked for the whole alone, the sentences for one part
+    filled the budget and the other part's answer was left out.
     """
     t = tuning
     seen: list[frozenset[str]] = []
@@ -258,30 +267,41 @@ def _select(
                 flat.append(truncate_tokens(s, t.max_sentence_tokens))
                 owner.append(i)
     prior = np.array([t.passage_prior / (1 + i) for i in owner], dtype=np.float32)
-    scores = rank_sentences(question, flat, t.lexical_weight) + prior
+    rankings = [rank_sentences(q, flat, t.lexical_weight) + prior for q in (question, *parts)]
+    orders = [[int(i) for i in np.argsort(-scores, kind="stable")] for scores in rankings]
+    # each sentence is judged by the ranking that proposed it: its score there, against that ranking's floor;
+    # a turn's proposals (the whole's next best, then each part's) come before their neighbours
+    floors = [float(scores.max()) - t.relative_drop for scores in rankings]
     picked: list[int] = []
     fenced: set[int] = set()  # passages that already have a <source> header in the prompt
     used = 0.0
     ranked_picks = 0
-    order = [int(i) for i in np.argsort(-scores, kind="stable")]
-    floor = float(scores[order[0]]) - t.relative_drop if order else 0.0
-    candidates: list[tuple[int, bool]] = []  # (sentence, is a neighbour)
+    candidates: list[tuple[int, bool, float, float]] = []  # (sentence, is a neighbour, score, floor)
     leads = set(lead_of.values())
-    for rank, i in enumerate(order):
-        candidates.append((i, False))
-        after = t.after_best if rank == 0 else 1 if rank < t.neighbours else 0
-        for j in range(i + 1, i + 1 + after):
-            if j < len(flat) and owner[j] == owner[i]:
-                candidates.append((j, True))  # the answer often sits in the sentences after the best match
-        if rank < t.previous and i > 0 and owner[i - 1] == owner[i]:
-            candidates.append((i - 1, True))
-        if owner[i] in lead_of:  # a role ("the head of state said") needs the lede that names the person
-            candidates.append((lead_of[owner[i]], True))
-    for i, neighbour in candidates:
+    proposed: set[int] = set()
+    for turn in zip(*orders, strict=True):
+        neighbours: list[tuple[int, bool, float, float]] = []
+        for scores, floor, i in zip(rankings, floors, turn, strict=True):
+            score = float(scores[i])
+            if i in proposed:
+                continue
+            rank = len(proposed)
+            proposed.add(i)
+            candidates.append((i, False, score, floor))
+            after = t.after_best if rank == 0 else 1 if rank < t.neighbours else 0
+            for j in range(i + 1, i + 1 + after):
+                if j < len(flat) and owner[j] == owner[i]:
+                    neighbours.append((j, True, score, floor))  # the answer often sits in the sentences after the best
+            if rank < t.previous and i > 0 and owner[i - 1] == owner[i]:
+                neighbours.append((i - 1, True, score, floor))
+            if owner[i] in lead_of:  # a role ("the head of state said") needs the lede that names the person
+                neighbours.append((lead_of[owner[i]], True, score, floor))
+        candidates += neighbours
+    for i, neighbour, score, floor in candidates:
         if i in picked or (neighbour and i in leads and owner[i] not in fenced):
             continue  # a lead comes along only with a sentence picked from its passage
         cost = count_tokens(flat[i]) + SOURCE_HEADER_TOKENS * (owner[i] not in fenced)
-        if picked and (used + cost > budget or (scores[i] < floor and not neighbour)):
+        if picked and (used + cost > budget or (score < floor and not neighbour)):
             continue
         picked.append(i)
         fenced.add(owner[i])
@@ -292,7 +312,7 @@ def _select(
     chosen: list[list[str]] = [[] for _ in passages]
     for i in sorted(picked):
         chosen[owner[i]].append(flat[i])
-    return chosen
+    return chosen, [owner[i] for i in picked]
 
 
 def build_request(
@@ -307,6 +327,7 @@ def build_request(
     speaker_hints: bool = True,
     who_lede: bool = True,
     tuning: EvidenceTuning | None = None,
+    parts: Sequence[str] = (),
 ) -> tuple[LLMRequest, list[Passage]]:
     """The request for ``question`` and the passages actually given (numbered 1..m in order).
 
@@ -317,7 +338,8 @@ def build_request(
     within ``context_window - max_tokens``. Estimates carry a safety margin over cl100k; the
     lowest-ranked passages are dropped first to fit. ``tuning`` (default:
     :class:`EvidenceTuning`'s defaults; the pipeline passes ``settings.evidence``)
-    decides which sentences are chosen.
+    decides which sentences are chosen; ``parts`` are the question's parts (:func:`rag.query.plan_query`),
+    each of which gets sentences of its own.
     """
     t = tuning or EvidenceTuning()
     limit = budget_tokens
@@ -329,13 +351,15 @@ def build_request(
     ranked = [p for p in passages if p.text.strip()]
     if not ranked:
         return _request(question, [], [], history_note, max_tokens, grammar, speaker_hints, t), []
-    selected = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, t, who_lede)
+    selected, pick_order = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, t, who_lede, parts)
     kept = [(p, s) for p, s in zip(ranked, selected, strict=True) if s]
+    shed = [ranked[n] for n in reversed(dict.fromkeys(pick_order))]  # the passage picked last goes first
     while kept:
         sources = [format_source(i, p, s, speaker_hints, t.title_overlap) for i, (p, s) in enumerate(kept, 1)]
         if estimate_user_tokens(format_user(sources, question, history_note, t.question_first)) <= limit:
             break
-        kept.pop()  # lowest-ranked passage goes first
+        gone = shed.pop(0)
+        kept = [(p, s) for p, s in kept if p is not gone]
     # a passage keeps its lead only where the model was shown it and its own text lacks it
     given = [replace(p, lead=p.lead if p.lead in s and p.lead not in p.text else None) for p, s in kept]
     sentences = [s for _, s in kept]

@@ -27,6 +27,7 @@ from rag.answering.release import CheckedRelease, CheckFn
 from rag.config import CheckTuning, get_settings
 from rag.errors import RagError
 from rag.llm import LLM, answers_one_at_a_time, available_backends, get_backend
+from rag.query import plan_query
 from rag.retrieval import check_k, check_query, get_retriever
 from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest, Passage
 
@@ -75,6 +76,7 @@ def choose_evidence(found: Prepared, context_window: int | None) -> None:
         max_tokens=s.max_answer_tokens,
         context_window=context_window,
         history_note=found.note,
+        parts=plan_query(found.asked, s.split_questions).parts,
     )
 
 

@@ -258,3 +258,26 @@ def test_a_follow_up_shows_the_earlier_exchange_before_the_sources_and_ends_with
     assert req.user.startswith(note)  # next to the final question, the 1.5B repeated the earlier answer
     assert req.user.index("<source n=1") > req.user.index("Earlier answer")
     assert req.user.rstrip().endswith("Which countries did he name? (answer it in the context of the earlier question)")
+
+
+FERRY = [  # invented: five passages on one story, the last on another
+    "The harbour council debated the new ferry pier on Tuesday. The harbour master said the pier would open in spring.",
+    "Councillors argued about the cost of the ferry pier for hours. The pier will cost twelve million crowns.",
+    "Fishermen asked for a berth at the ferry pier. The council promised them two berths near the pier.",
+    "Residents followed the ferry pier debate on a screen outside the town hall until late at night.",
+    "The ferry company said it would add a morning crossing once the pier opens next year.",
+    "The regional railway named Ida Kern as its new chief executive. She starts in March.",
+]
+
+
+def test_each_part_of_a_double_question_gets_its_own_evidence_even_from_the_last_passage() -> None:
+    question = "When will the ferry pier open, and who is the railway's new chief executive?"
+    parts = ("When will the ferry pier open?", "Who is the railway's new chief executive?")
+    long_title = "Harbour council spends another long evening arguing over the new ferry pier, its cost and its opening"
+    titles = [long_title] * 5 + ["Railway names a new chief executive after a long search"]
+    passages = [passage(text, n, title=title) for n, (text, title) in enumerate(zip(FERRY, titles, strict=True))]
+    # long headers: the prompt must shed passages to fit, and the one that alone answers a part stays
+    req, given = build_request(question, passages, budget_tokens=230, max_tokens=50, parts=parts)
+    shown = " ".join(e.text for e in req.evidence)
+    assert "open in spring" in shown and "Ida Kern" in shown
+    assert "doc5.txt" in {p.source for p in given}, "the passage that alone answers a part is not the one shed"
