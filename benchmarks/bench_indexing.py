@@ -3,7 +3,7 @@
 
 Not a test. Run from the repository root with the project's virtual environment (nothing else running):
 
-    python benchmarks/bench_indexing.py [--docs 300] [--out benchmarks/results/indexing.json]
+    python benchmarks/bench_indexing.py [--docs 300] [--runs 3] [--no-profile] [--out benchmarks/results/indexing.json]
 
 Articles: the article bodies of the 91 development pages of ``../shared/eval/article-extraction-benchmark/``
 (real news and blog text, several languages), repeated with a numbered dateline until ``--docs`` is reached
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from bench_extraction import DEFAULT_BENCH, load_pages  # noqa: E402
+from machine import loadavg, machine_info  # noqa: E402
 
 from rag import speakers  # noqa: E402
 from rag.chunking import chunk_document  # noqa: E402
@@ -106,33 +105,35 @@ def spacy_profile(docs: list[Document]) -> dict[str, float]:
     return out
 
 
-def machine() -> dict[str, str]:
-    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), "")
-    with open("/proc/loadavg") as f:
-        load = f.read().split()[0]
-    return {"cpu": model, "python": platform.python_version(), "load_before": load}
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--docs", type=int, default=300)
     p.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH)
+    p.add_argument("--runs", type=int, default=3, help="rounds of the three runs; medians are reported")
+    p.add_argument("--no-profile", dest="profile", action="store_false", help="skip the per-component timing")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "indexing.json")
     args = p.parse_args(argv)
-    info = machine()
+    info = machine_info(["torch", "sentence-transformers", "spacy"])
+    info["load_before"] = loadavg()[0]
     docs = articles(args.docs, args.bench_dir)
     s = Settings()
     embedder = get_embedder(s.embedding_model, s.embedding_batch_size)
     embedder.embed(["warm up"])
     speakers.nlp()("Warm up, he said.")
-    result: dict[str, Any] = {"machine": info, "docs": len(docs)}
-    result["raw encode"] = raw_encode(docs, embedder, s)
-    result["index without speakers"] = index_run(docs, embedder, annotate=False)
-    result["index with speakers"] = index_run(docs, embedder, annotate=True)
-    result["spacy seconds"] = spacy_profile(docs)
+    result: dict[str, Any] = {"machine": info, "docs": len(docs), "runs": args.runs}
+    runs: dict[str, list[dict[str, Any]]] = {"raw encode": [], "index without speakers": [], "index with speakers": []}
+    for _ in range(args.runs):  # interleaved, so that a change in the machine's load hits all three alike
+        runs["raw encode"].append(raw_encode(docs, embedder, s))
+        runs["index without speakers"].append(index_run(docs, embedder, annotate=False))
+        runs["index with speakers"].append(index_run(docs, embedder, annotate=True))
+    for key, rows in runs.items():  # the median run of each
+        result[key] = dict(
+            sorted(rows, key=lambda r: r["seconds"])[len(rows) // 2], all_seconds=[r["seconds"] for r in rows]
+        )
+    if args.profile:
+        result["spacy seconds"] = spacy_profile(docs)
     raw = result["raw encode"]["chunks_per_s"]
-    print(f"{len(docs)} articles, {info['cpu']}, load {info['load_before']}")
+    print(f"{len(docs)} articles, {info['cpu']}, load {info['load_before']}, median of {args.runs} runs")
     print("| run | seconds | chunks | chunks/s | / raw encode |")
     print("|---|---|---|---|---|")
     for key in ("raw encode", "index without speakers", "index with speakers"):
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     cost = result["index with speakers"]["seconds"] / result["index without speakers"]["seconds"] - 1
     print(f"speaker annotation adds {cost:.0%} to indexing")
-    for k, v in result["spacy seconds"].items():
+    for k, v in result.get("spacy seconds", {}).items():
         print(f"  spaCy: {k}: {v:.2f}")
     args.out.write_text(json.dumps(result, indent=1))
     return 0
