@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rag.speaker_pipeline import SPACY_PACKAGE, _quotation_paragraphs, in_scope, nlp
+from rag.speaker_pipeline import in_scope, nlp
 from rag.text.lexicon import DENYING, DENYING_PHRASES, NOT_SPEAKERS, POSSESSIVE, PRONOUNS, REPORTING
 from rag.text.sentences import quote_depth
 from rag.types import Attribution
@@ -157,7 +157,7 @@ def _negated(verb: Any) -> bool:
     return any(t.dep_ == "neg" for c in verb.children if c.dep_ in ("ccomp", "xcomp") for t in c.subtree)
 
 
-__all__ = ["SPACY_PACKAGE", "_quotation_paragraphs", "attribute", "attribute_many", "nlp"]
+__all__ = ["attribute", "attribute_many", "from_metadata", "nlp", "to_metadata"]  # nlp: for the answer checks
 
 
 def attribute(text: str) -> list[Attribution]:
