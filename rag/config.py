@@ -25,6 +25,8 @@ from rag.errors import InputError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_K = 1000  # passages one search may return: far past any prompt; an evaluation ranks up to 100
+#: sentences kept before each one that can name a speaker, for "he" and "the minister" (rag.speaker_pipeline)
+SPEAKER_CONTEXT_SENTENCES = 1
 
 
 class IndexingTuning(BaseModel):

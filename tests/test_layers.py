@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("rag.types", "rag.errors", "rag.config", "rag.text")),
     ("llm backends", ("rag.llm",)),
     ("ingest", ("rag.ingest",)),
-    ("chunks", ("rag.chunking", "rag.speakers")),
+    ("chunks", ("rag.chunking", "rag.speakers", "rag.speaker_pipeline")),
     ("index", ("rag.embedding", "rag.store", "rag.lexical", "rag.manifest", "rag.indexing", "rag.corpus")),
     ("retrieval", ("rag.retrieval", "rag.query")),
     ("answering", ("rag.answering",)),

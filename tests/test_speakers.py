@@ -7,7 +7,8 @@ import re
 import pytest
 import spacy
 
-from rag.speakers import _quotation_paragraphs, attribute, from_metadata, to_metadata
+from rag.speaker_pipeline import _quotation_paragraphs
+from rag.speakers import attribute, from_metadata, to_metadata
 from rag.types import Attribution
 
 ARTICLE = (

@@ -201,7 +201,7 @@ def _cleaned_document(body: str, meta: PageMeta, *, source: str, path: str, url:
     url = header_url or meta.url or url
     date = header_date or meta.date or find_date(_without_header(body))
     title = meta.title or guess_title(text)
-    publisher = publisher_of(url, meta.site_name, body)
+    publisher = publisher_of(url, meta.site_name, body, text)
     return Document(
         source=source, path=path, text=text, title=title, publisher=publisher, date=date, url=url, author=meta.author
     )
@@ -232,7 +232,7 @@ def _html_document(raw: str, *, source: str, path: str, url: str | None) -> Docu
         path=path,
         text=text,
         title=clean_title(meta.title, meta.site_name, page_url) or guess_title(text),
-        publisher=publisher_of(page_url, meta.site_name, text),
+        publisher=publisher_of(page_url, meta.site_name, text, text),
         date=meta.date or find_date("\n".join(text.split("\n\n")[:3])),
         url=page_url,
         author=meta.author,

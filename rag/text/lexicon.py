@@ -44,6 +44,7 @@ _IRREGULAR = {
     "think": ("thought",),
     "feel": ("felt",),
     "rebut": ("rebutted", "rebutting"),
+    "admit": ("admitted", "admitting"),
 }
 #: a phrase cut before what it owned ("Ana Ruiz's"): never a speaker
 POSSESSIVE = re.compile(r"\s*['’]s$")
@@ -60,8 +61,10 @@ def forms(lemma: str) -> frozenset[str]:
         regular = {lemma, lemma + "es", lemma + "ed", lemma + "ing"}
     else:
         regular = {lemma, lemma + "s", lemma + "ed", lemma + "ing"}
-    if lemma in _IRREGULAR:  # "said", not "sayed"
-        regular = {f for f in regular if not f.endswith("d")} | set(_IRREGULAR[lemma])
+    if lemma in _IRREGULAR:  # "said", not "sayed"; "admitting", not "admiting"
+        listed = set(_IRREGULAR[lemma])
+        doubled = any(f.endswith("ing") for f in listed)
+        regular = {f for f in regular if not f.endswith("d") and not (doubled and f.endswith("ing"))} | listed
     return frozenset(regular)
 
 

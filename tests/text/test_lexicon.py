@@ -17,6 +17,7 @@ from rag.types import Statement
         ("dismiss", {"dismiss", "dismisses", "dismissed", "dismissing"}),
         ("state", {"state", "states", "stated", "stating"}),
         ("write", {"write", "writes", "wrote", "written", "writing"}),
+        ("admit", {"admit", "admits", "admitted", "admitting"}),  # the final consonant doubles
     ],
 )
 def test_forms_spell_out_a_verb(lemma: str, expected: set[str]) -> None:
