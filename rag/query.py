@@ -1,13 +1,15 @@
 """Query analysis for retrieval: the separate searches one question needs.
 
 A question that asks two things ("Who opened the bridge, and what did its repairs
-cost?") or about two people or places ("What did Ana Ruiz and Tom Berg say about
-the vote?") often needs two articles; one search ranks passages for the blend of
-both and finds one article. :func:`plan_query` finds the parts from the question's
-parse — coordinated clauses, coordinated names — and the retriever searches each.
+cost?") often needs two articles; one search ranks passages for the blend of both
+and finds one article. :func:`plan_query` splits it at its second question word, and
+the retriever and the evidence step search for each part as well as for the whole.
 
-A part never carries the other part's words; a part that points back with a pronoun
-("its repairs") borrows only the other part's noun phrases for context.
+A part never carries the other part's words; a later part that points back with a
+pronoun ("its repairs") borrows only the earlier part's noun phrases (from spaCy's
+parse) for context. Splitting coordinated names too ("What did A and B say?") was
+measured and dropped: on the seeds it split fixed pairs ("Russia and Belarus") and
+cost answers, and on two-article questions it added nothing (docs/experiments.md).
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ MIN_PART_WORDS = 3
 _NOT_NEEDED = ("lemmatizer", "ner", "quotation_paragraphs", "blanked_breaks")
 _POINTS_BACK = {"it", "its", "he", "his", "him", "she", "her", "they", "their", "them", "this", "that", "these"}
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
-#: coordinated names are only looked for when a question can hold them (saves the parse for most questions)
-_MAY_COORDINATE = re.compile(r"\b(?:and|or)\b|,|&", re.IGNORECASE)
 #: a year the question names, with the month before it if any ("in 2021", "in May 2021", "on 3 May 2021")
 _PERIOD = re.compile(rf"\b(?:(?P<month>{MONTH_PATTERN})\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
 
@@ -59,9 +59,9 @@ def clause_parts(question: str) -> list[str]:
 
 @lru_cache(maxsize=512)
 def _parse(text: str) -> Any:
+    """The parse without the components it does not need (``disable`` per call: the pipeline is shared by threads)."""
     pipeline = nlp()
-    with pipeline.select_pipes(disable=[p for p in _NOT_NEEDED if p in pipeline.pipe_names]):
-        return pipeline(text)
+    return pipeline(text, disable=[p for p in _NOT_NEEDED if p in pipeline.pipe_names])
 
 
 def _context(doc: Any) -> list[str]:
@@ -83,32 +83,6 @@ def _with_context(part: str, other: str) -> str:
     return f"{part} ({', '.join(borrowed)})" if borrowed else part
 
 
-def _coordinated(doc: Any) -> list[str]:
-    """The question once for each of two coordinated names, dates or figures, else [].
-
-    "What did Ana Ruiz and Tom Berg say?" → "What did Ana Ruiz say?", "What did Tom Berg say?"; "held talks both in
-    May 2021 and in June 2022" → "held talks in May 2021", "held talks in June 2022". Coordinated clauses are
-    :func:`clause_parts`'s; coordinated common nouns ("press and media") name no separate thing to search for.
-    """
-    for tok in doc:
-        head = tok.head
-        if tok.dep_ != "conj" or head.pos_ in ("VERB", "AUX") or tok.i <= head.i:
-            continue
-        joints = [c for c in head.children if c.dep_ in ("cc", "preconj", "punct") or c.i == tok.i]
-        inner = {t.i for c in joints for t in c.subtree}
-        own = [t.i for t in head.subtree if t.i not in inner]
-        first, second = doc[min(own) : max(own) + 1], doc[tok.left_edge.i : tok.right_edge.i + 1]
-        if not all(any(t.pos_ in ("PROPN", "NUM") for t in phrase) for phrase in (first, second)):
-            continue
-        start = min([first.start, *(c.i for c in joints if c.dep_ == "preconj")])
-        before, after = doc[:start].text_with_ws, doc[second.end :].text
-        gap = " " if after and after[0] not in ",.?!;:" else ""
-        variants = [f"{before}{part.text}{gap}{after}".strip() for part in (first, second)]
-        if all(len(v.split()) >= MIN_PART_WORDS for v in variants):
-            return variants
-    return []
-
-
 def periods(query: str) -> tuple[tuple[int, int | None], ...]:
     """The years, with their months where given, that a question names: an article of that time is likelier."""
     found = []
@@ -119,7 +93,7 @@ def periods(query: str) -> tuple[tuple[int, int | None], ...]:
 
 
 def plan_query(query: str, split: bool = True) -> QueryPlan:
-    """The searches for ``query``: one part for each of its clauses or coordinated names (when ``split``)."""
+    """The searches for ``query``: one part for each of its two clauses (when ``split``), and the periods it names."""
     when = periods(query)
     if not split:
         return QueryPlan(query, (), when)
@@ -127,8 +101,4 @@ def plan_query(query: str, split: bool = True) -> QueryPlan:
     if len(clauses) == 2:
         first, second = clauses
         return QueryPlan(query, (first, _with_context(second, first)), when)
-    if _MAY_COORDINATE.search(query):  # the parse only for a question that may coordinate
-        variants = _coordinated(_parse(query))
-        if variants:
-            return QueryPlan(query, tuple(variants), when)
     return QueryPlan(query, (), when)

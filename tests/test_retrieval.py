@@ -239,9 +239,10 @@ def two_stories(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Sett
     return s
 
 
-def test_a_question_about_two_people_gets_a_passage_for_each(two_stories: Settings, embedder: Any) -> None:
-    got = Retriever(two_stories, embedder).retrieve("What did Ana Ruiz and Tom Berg say about the harbour vote?", k=2)
-    assert [p.source for p in got] == ["harbour.txt", "berg.txt"]
+def test_a_question_that_asks_two_things_gets_a_passage_for_each(two_stories: Settings, embedder: Any) -> None:
+    question = "What did Ana Ruiz say about the harbour vote, and which court will Tom Berg ask to annul it?"
+    got = Retriever(two_stories, embedder).retrieve(question, k=2)
+    assert {p.source for p in got} == {"harbour.txt", "berg.txt"}
 
 
 def _p(source: str, n: int) -> Passage:

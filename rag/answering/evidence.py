@@ -234,9 +234,9 @@ def _select(
     tuning: EvidenceTuning,
     who_lede: bool = True,
     parts: Sequence[str] = (),
-) -> tuple[list[list[str]], list[int]]:
+) -> tuple[list[list[str]], set[int]]:
     """The best sentences across all passages (each passage's in document order), within ``budget`` tokens,
-    and the passages in the order their sentences were picked (the prompt sheds the last-picked first).
+    and the passages that hold the best sentence for one of the question's parts.
 
     Sentences are ranked globally, each scored by its own relevance plus a prior
     for its passage's retrieval rank: on the seed questions that put a sentence
@@ -312,7 +312,9 @@ def _select(
     chosen: list[list[str]] = [[] for _ in passages]
     for i in sorted(picked):
         chosen[owner[i]].append(flat[i])
-    return chosen, [owner[i] for i in picked]
+    # the passage holding a part's best sentence is the last to be shed
+    firsts = {owner[order[0]] for order in orders[1:] if order and order[0] in picked}
+    return chosen, firsts
 
 
 def build_request(
@@ -351,18 +353,18 @@ def build_request(
     ranked = [p for p in passages if p.text.strip()]
     if not ranked:
         return _request(question, [], [], history_note, max_tokens, grammar, speaker_hints, t), []
-    selected, pick_order = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, t, who_lede, parts)
-    kept = [(p, s) for p, s in zip(ranked, selected, strict=True) if s]
-    shed = [ranked[n] for n in reversed(dict.fromkeys(pick_order))]  # the passage picked last goes first
+    selected, firsts = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, t, who_lede, parts)
+    kept = [(n, p, s) for n, (p, s) in enumerate(zip(ranked, selected, strict=True)) if s]
     while kept:
-        sources = [format_source(i, p, s, speaker_hints, t.title_overlap) for i, (p, s) in enumerate(kept, 1)]
+        sources = [format_source(i, p, s, speaker_hints, t.title_overlap) for i, (_, p, s) in enumerate(kept, 1)]
         if estimate_user_tokens(format_user(sources, question, history_note, t.question_first)) <= limit:
             break
-        gone = shed.pop(0)
-        kept = [(p, s) for p, s in kept if p is not gone]
+        # the lowest-ranked passage goes first, unless it alone holds the best sentence for a part of the question
+        spare = [x for x in kept if x[0] not in firsts] or kept
+        kept.remove(spare[-1])
     # a passage keeps its lead only where the model was shown it and its own text lacks it
-    given = [replace(p, lead=p.lead if p.lead in s and p.lead not in p.text else None) for p, s in kept]
-    sentences = [s for _, s in kept]
+    given = [replace(p, lead=p.lead if p.lead in s and p.lead not in p.text else None) for _, p, s in kept]
+    sentences = [s for _, _, s in kept]
     return _request(question, given, sentences, history_note, max_tokens, grammar, speaker_hints, t), given
 
 
