@@ -28,7 +28,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 import numpy as np
 
@@ -36,7 +35,7 @@ from rag.config import Settings, get_settings
 from rag.embedding.local import resolve_model_location
 from rag.errors import BackendError
 from rag.llm.deadline import within
-from rag.llm.openai_compat import api_error, api_key
+from rag.llm.openai_compat import api_error, api_key, client, host
 from rag.text.tokens import count_tokens, truncate_tokens
 
 if TYPE_CHECKING:
@@ -65,19 +64,11 @@ class ServerEmbedder:
         self._tokenizer, limit = _local_tokenizer(self.name)
         self.max_tokens = limit or s.embedding_max_tokens
         self._dim: int | None = None
-        import openai
-
-        self._client = openai.OpenAI(
-            api_key=self._key,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=self.retries,
-            http_client=http_client,
-        )
+        self._client = client(self._key, self.base_url, self.timeout, self.retries, http_client)
 
     @property
     def where(self) -> str:
-        return urlparse(self.base_url).netloc if self.base_url else "api.openai.com"
+        return host(self.base_url)
 
     @property
     def dim(self) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from rag.config import get_settings
@@ -44,6 +44,20 @@ def scrub(message: str, secret: str | None) -> str:
         if len(secret) > 12:
             line = line.replace(secret[:12], "***")
     return line
+
+
+def client(key: str, base_url: str | None, timeout: float, retries: int, http_client: Any = None) -> openai.OpenAI:
+    """The SDK client both OpenAI-compatible backends (chat and embeddings) talk through."""
+    try:
+        import openai
+    except ImportError:
+        raise BackendError("the openai backend needs the 'openai' package: pip install openai") from None
+    return openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=retries, http_client=http_client)
+
+
+def host(base_url: str | None) -> str:
+    """Where requests go, for messages (never the key)."""
+    return urlparse(base_url).netloc if base_url else "api.openai.com"
 
 
 def api_key(setting: SecretStr | None, base_url: str | None, what: str, variables: tuple[str, str]) -> str:
@@ -80,21 +94,11 @@ class OpenAICompatLLM:
         self.retries = int(s.llm_max_retries)
         # unknown for remote servers; n_ctx matches a llama.cpp server started with the same value
         self.context_window = int(s.n_ctx)
-        try:
-            import openai
-        except ImportError:
-            raise BackendError("the openai backend needs the 'openai' package: pip install openai") from None
-        self._client: openai.OpenAI = openai.OpenAI(
-            api_key=key,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=self.retries,
-            http_client=http_client,
-        )
+        self._client = client(key, self.base_url, self.timeout, self.retries, http_client)
 
     @property
     def where(self) -> str:
-        return urlparse(self.base_url).netloc if self.base_url else "api.openai.com"
+        return host(self.base_url)
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
         """Deltas of the answer, all within ``llm_timeout`` seconds in total."""
