@@ -178,6 +178,11 @@ def main() -> int:
     sc_ids = {q["id"] for q in loaded["second-corpus"]}
     if sc_ids & set(ids):
         errors.append(f"second-corpus ids clash with data ids: {sorted(sc_ids & set(ids))}")
+    return report(errors, warnings)
+
+
+def report(errors: list[str], warnings: list[str]) -> int:
+    """Print the warnings and errors; the exit status (1 when there is an error)."""
     for w in warnings:
         print("warning:", w)
     for e in errors:

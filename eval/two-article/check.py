@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "eval" / "generality"))
-from check_sets import contains_phrase, page_text  # noqa: E402
+from check_sets import contains_phrase, page_text, report  # noqa: E402
 from split_questions import split  # noqa: E402
 
 QUESTIONS = HERE / "questions.jsonl"
@@ -136,12 +136,7 @@ def main(argv: list[str]) -> int:
     }
     for name, c in kinds.items():
         print(f"{name}: {sum(c.values())} questions, " + ", ".join(f"{k} {n}" for k, n in sorted(c.items())))
-    for w in warnings:
-        print("warning:", w)
-    for e in errors:
-        print("error:", e)
-    print("OK" if not errors else f"{len(errors)} error(s)")
-    return 1 if errors else 0
+    return report(errors, warnings)
 
 
 if __name__ == "__main__":
