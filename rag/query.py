@@ -38,9 +38,8 @@ _PERIOD = re.compile(rf"\b(?:(?P<month>{MONTH_PATTERN})\.?\s+)?(?P<year>(?:19|20
 
 @dataclass(frozen=True)
 class QueryPlan:
-    """What to search for one question: the whole of it, and each of its parts."""
+    """What to search for one question besides the whole of it: each of its parts, and the periods it names."""
 
-    text: str
     parts: tuple[str, ...] = ()  # two or more searches, or none for a question that asks one thing
     periods: tuple[tuple[int, int | None], ...] = ()  # (year, month or None) the question names
 
@@ -96,9 +95,9 @@ def plan_query(query: str, split: bool = True) -> QueryPlan:
     """The searches for ``query``: one part for each of its two clauses (when ``split``), and the periods it names."""
     when = periods(query)
     if not split:
-        return QueryPlan(query, (), when)
+        return QueryPlan((), when)
     clauses = clause_parts(query)
     if len(clauses) == 2:
         first, second = clauses
-        return QueryPlan(query, (first, _with_context(second, first)), when)
-    return QueryPlan(query, (), when)
+        return QueryPlan((first, _with_context(second, first)), when)
+    return QueryPlan((), when)

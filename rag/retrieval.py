@@ -272,7 +272,9 @@ class Retriever:
             # skipped: gone since the lexical build, or caught half-written by an indexer in another process
             if c["sim"] is None or not c.get("text") or not c.get("meta"):
                 continue
-            score = w * c["sim"] + (1 - w) * c["bm25"] + t.date_weight * _of_period(c["meta"], periods)
+            score = w * c["sim"] + (1 - w) * c["bm25"]
+            if t.date_weight and periods:  # off by default: no work per candidate
+                score += t.date_weight * _of_period(c["meta"], periods)
             scored.append(_passage(cid, c["text"], c["meta"], score, c["sim"]))
         scored.sort(key=lambda p: p.score, reverse=True)
         return _choose(scored, k, t.duplicate_overlap, t.article_penalty)
