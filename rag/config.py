@@ -262,6 +262,12 @@ class Settings(BaseSettings):
     checks: CheckTuning = Field(default_factory=CheckTuning)
     speaker_hints: bool = Field(True, description="Name the speaker before a reported sentence in the prompt.")
     split_questions: bool = Field(True, description="Retrieve for each part of a question that asks two things.")
+    answer_parts: bool = Field(
+        True, description="Answer each part of a question that asks two things with a model call of its own."
+    )
+    part_prompt_budget: int = Field(
+        360, ge=100, description="Prompt tokens for each part's call when a question is answered part by part."
+    )
     who_lede: bool = Field(True, description="Give the article's first sentence with the evidence for 'who' questions.")
     local_reply_timeout: float = Field(
         120.0, gt=0, description="Seconds the local model may stay silent (loading excluded) before it is restarted."

@@ -1,4 +1,4 @@
-"""Paths shared by the test modules (importable as `support`; `conftest` is ambiguous with tests/llm/)."""
+"""Paths and stand-ins shared by the test modules (importable as `support`; `conftest` is ambiguous with tests/llm/)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +102,19 @@ class EmbeddingServer:
 
     def stop(self) -> None:
         stop(self.proc)
+
+
+class Scripted:
+    """Replays fixed model outputs: what is under test is the pipeline's second attempt, not a model."""
+
+    name = "scripted"
+    context_window = 4096
+
+    def __init__(self, *outputs: str) -> None:
+        self.outputs = list(outputs)
+        self.requests: list[Any] = []
+
+    def stream(self, request: Any) -> Iterator[str]:
+        self.requests.append(request)
+        for word in self.outputs.pop(0).split(" "):  # as a model streams: a few characters at a time
+            yield word + " "

@@ -1,11 +1,7 @@
 """The grounded prompt: a fixed system prompt with worked examples, then tight, numbered, delimited evidence.
 
-Measured here (docs/machine-facts.md, benchmarks/RESULTS.md): sending only the most relevant
-sentences instead of whole chunks cut time to first token about threefold
-and raised accuracy; ranking sentences by cosine plus half a normalised BM25
-score found the answer far more often than cosine alone, and ranking the
-sentences of all passages together with a prior for the passage's rank did
-better still; a full-sentence refusal avoided the small models refusing
+Measured here (docs/machine-facts.md, benchmarks/RESULTS.md): which sentences are
+given is :mod:`rag.answering.selection`; a full-sentence refusal avoided the small models refusing
 answerable questions; worked examples in the system prompt cost nothing
 after the first question because llama.cpp keeps the evaluated prefix.
 Passage text is untrusted data: it is fenced in ``<source>`` tags that the
@@ -14,28 +10,17 @@ text itself cannot forge, and the model is told not to obey it.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-import numpy as np
-
-from rag.answering.questions import WHO_QUESTION
+from rag.answering.selection import select_sentences
 from rag.config import EvidenceTuning
-from rag.embedding import get_embedder
-from rag.errors import InputError, RagError
+from rag.errors import InputError
 from rag.text.markers import find_markers, repair
-from rag.text.sentences import split_sentences
-from rag.text.terms import bm25, lexical_terms
-from rag.text.tokens import SAFETY_FACTOR, count_tokens, estimate_prompt_tokens, estimate_user_tokens, truncate_tokens
+from rag.text.tokens import SAFETY_FACTOR, estimate_prompt_tokens, estimate_user_tokens, truncate_tokens
 from rag.types import REFUSAL, Evidence, LLMRequest, Passage, Statement
-
-log = logging.getLogger(__name__)
-
 
 SYSTEM_PROMPT = f"""You answer questions about news articles using only the numbered sources given.
 Rules:
@@ -62,10 +47,6 @@ Answer: {REFUSAL}
 Question: How many people work at the port?
 Answer: {REFUSAL}"""
 
-# the selection's tuning (sentence scores, how many, which neighbours) is rag.config.EvidenceTuning
-SOURCE_HEADER_TOKENS = 30  # a <source n=.. title=.. publisher=.. date=..> fence
-
-#: questions asking for a person, whose answer is a name (grounding checks for one too)
 _SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{0,40}\|>")
 _SOURCE_TAG = re.compile(r"<(\s*/?\s*source\b)", re.IGNORECASE)
 _REFUSAL_RE = re.compile(
@@ -83,9 +64,6 @@ _DECLINE_RE = re.compile(
     r"|(?:cannot|can't|unable\s+to)\s+(?:find|answer|determine))\b",
     re.IGNORECASE,
 )
-_sentence_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_cache_lock = threading.Lock()
-_VECTOR_CACHE_SIZE = 4096
 
 
 def is_refusal(text: str) -> bool:
@@ -94,53 +72,6 @@ def is_refusal(text: str) -> bool:
     short = len(clean.split()) <= 25
     uncited = not find_markers(text)  # an answer that cites something is not a refusal
     return short and (bool(_REFUSAL_RE.match(clean)) or (uncited and bool(_DECLINE_RE.search(clean))))
-
-
-# --------------------------------------------------------------------------- sentences
-
-
-def _embed(question: str, sentences: list[str]) -> np.ndarray | None:
-    """Cosines of each sentence to the question; None when no embedder is available.
-
-    Sentence vectors are cached per embedding model: a conversation keeps
-    hitting the same passages, and MiniLM on 2 cores is the slow part here.
-    """
-
-    try:
-        embedder = get_embedder()
-        with _cache_lock:
-            missing = [s for s in dict.fromkeys(sentences) if (embedder.name, s) not in _sentence_vectors]
-        vecs = embedder.embed([question, *missing])
-    except RagError as exc:
-        log.warning("sentence ranking without embeddings: %s", exc)
-        return None
-    with _cache_lock:
-        for s, v in zip(missing, vecs[1:], strict=True):
-            _sentence_vectors[(embedder.name, s)] = v
-        rows = [_sentence_vectors.get((embedder.name, s)) for s in sentences]
-        while len(_sentence_vectors) > _VECTOR_CACHE_SIZE:
-            _sentence_vectors.popitem(last=False)
-    if any(r is None for r in rows):  # evicted meanwhile by another thread: embed directly
-        rows = list(embedder.embed(sentences))
-    mat = np.stack(rows) if rows else np.zeros((0, vecs.shape[1]), dtype=np.float32)  # type: ignore[arg-type]
-    return mat @ vecs[0]
-
-
-def rank_sentences(question: str, sentences: list[str], lexical_weight: float | None = None) -> np.ndarray:
-    """cosine + ``lexical_weight`` x BM25 normalised to [0, 1]; higher is more relevant.
-
-    ``lexical_weight`` defaults to :attr:`EvidenceTuning.lexical_weight`.
-    """
-    if lexical_weight is None:
-        lexical_weight = EvidenceTuning().lexical_weight
-    if not sentences:
-        return np.zeros(0, dtype=np.float32)
-    terms = lexical_terms([question, *sentences])
-    lex = bm25(terms[0], terms[1:])
-    if lex.max() > 0:
-        lex = lex / lex.max()
-    cos = _embed(question, sentences)
-    return (cos if cos is not None else 0.0) + lexical_weight * lex
 
 
 # --------------------------------------------------------------------------- formatting
@@ -224,99 +155,6 @@ def format_user(sources: list[str], question: str, history_note: str | None, que
     return "\n\n".join(parts)
 
 
-# --------------------------------------------------------------------------- selection
-
-
-def _select(
-    question: str,
-    passages: list[Passage],
-    budget: float,
-    tuning: EvidenceTuning,
-    who_lede: bool = True,
-    parts: Sequence[str] = (),
-) -> tuple[list[list[str]], set[int]]:
-    """The best sentences across all passages (each passage's in document order), within ``budget`` tokens,
-    and the passages that hold the best sentence for one of the question's parts.
-
-    Sentences are ranked globally, each scored by its own relevance plus a prior
-    for its passage's retrieval rank: on the seed questions that put a sentence
-    holding the answer in the top 5 for 80% of questions (70% without the prior),
-    and a global cut gives the small model fewer distracting passages than
-    taking the best few sentences of every passage. A question with ``parts``
-    (two things asked, two names) is ranked for the whole and for each part, and
-    the rankings take turns: ranked for the whole alone, the sentences for one part
-    filled the budget and the other part's answer was left out.
-    """
-    t = tuning
-    seen: list[frozenset[str]] = []
-    flat: list[str] = []
-    owner: list[int] = []
-    lead_of: dict[int, int] = {}  # passage -> index in ``flat`` of its document's lead, for "who" questions
-    for i, p in enumerate(passages):
-        if p.title:  # the header carries the title; repeated in the body, small models answer with it
-            seen.append(frozenset(re.findall(r"\w+", p.title.lower())))
-        lead = [p.lead] if p.lead and who_lede and WHO_QUESTION.match(question) else []
-        for n, s in enumerate(
-            [*lead, *split_sentences(p.text, quote_span=t.quote_span, quote_tokens=t.max_sentence_tokens)]
-        ):
-            words = frozenset(re.findall(r"\w+", s.lower()))
-            if words and not any(len(words & w) >= t.near_duplicate * len(words | w) for w in seen):
-                seen.append(words)  # scraped pages repeat their lead, often with a word changed
-                if lead and n == 0:
-                    lead_of[i] = len(flat)
-                flat.append(truncate_tokens(s, t.max_sentence_tokens))
-                owner.append(i)
-    prior = np.array([t.passage_prior / (1 + i) for i in owner], dtype=np.float32)
-    rankings = [rank_sentences(q, flat, t.lexical_weight) + prior for q in (question, *parts)]
-    orders = [[int(i) for i in np.argsort(-scores, kind="stable")] for scores in rankings]
-    # each sentence is judged by the ranking that proposed it: its score there, against that ranking's floor;
-    # a turn's proposals (the whole's next best, then each part's) come before their neighbours
-    floors = [float(scores.max()) - t.relative_drop for scores in rankings]
-    picked: list[int] = []
-    fenced: set[int] = set()  # passages that already have a <source> header in the prompt
-    used = 0.0
-    ranked_picks = 0
-    candidates: list[tuple[int, bool, float, float]] = []  # (sentence, is a neighbour, score, floor)
-    leads = set(lead_of.values())
-    proposed: set[int] = set()
-    for turn in zip(*orders, strict=True):
-        neighbours: list[tuple[int, bool, float, float]] = []
-        for scores, floor, i in zip(rankings, floors, turn, strict=True):
-            score = float(scores[i])
-            if i in proposed:
-                continue
-            rank = len(proposed)
-            proposed.add(i)
-            candidates.append((i, False, score, floor))
-            after = t.after_best if rank == 0 else 1 if rank < t.neighbours else 0
-            for j in range(i + 1, i + 1 + after):
-                if j < len(flat) and owner[j] == owner[i]:
-                    neighbours.append((j, True, score, floor))  # the answer often sits in the sentences after the best
-            if rank < t.previous and i > 0 and owner[i - 1] == owner[i]:
-                neighbours.append((i - 1, True, score, floor))
-            if owner[i] in lead_of:  # a role ("the head of state said") needs the lede that names the person
-                neighbours.append((lead_of[owner[i]], True, score, floor))
-        candidates += neighbours
-    for i, neighbour, score, floor in candidates:
-        if i in picked or (neighbour and i in leads and owner[i] not in fenced):
-            continue  # a lead comes along only with a sentence picked from its passage
-        cost = count_tokens(flat[i]) + SOURCE_HEADER_TOKENS * (owner[i] not in fenced)
-        if picked and (used + cost > budget or (score < floor and not neighbour)):
-            continue
-        picked.append(i)
-        fenced.add(owner[i])
-        used += cost
-        ranked_picks += not neighbour
-        if ranked_picks >= t.max_sentences:
-            break
-    chosen: list[list[str]] = [[] for _ in passages]
-    for i in sorted(picked):
-        chosen[owner[i]].append(flat[i])
-    # the passage holding a part's best sentence is the last to be shed
-    firsts = {owner[order[0]] for order in orders[1:] if order and order[0] in picked}
-    return chosen, firsts
-
-
 def build_request(
     question: str,
     passages: list[Passage],
@@ -330,8 +168,9 @@ def build_request(
     who_lede: bool = True,
     tuning: EvidenceTuning | None = None,
     parts: Sequence[str] = (),
+    numbers: Sequence[int] | None = None,
 ) -> tuple[LLMRequest, list[Passage]]:
-    """The request for ``question`` and the passages actually given (numbered 1..m in order).
+    """The request for ``question`` and the passages actually given (numbered 1..m in order, or by ``numbers``).
 
     ``budget_tokens`` bounds the per-question part of the prompt (sources,
     history note, question): the system prompt is the same for every
@@ -341,7 +180,8 @@ def build_request(
     lowest-ranked passages are dropped first to fit. ``tuning`` (default:
     :class:`EvidenceTuning`'s defaults; the pipeline passes ``settings.evidence``)
     decides which sentences are chosen; ``parts`` are the question's parts (:func:`rag.query.plan_query`),
-    each of which gets sentences of its own.
+    each of which gets sentences of its own. ``numbers`` are the citation numbers of ``passages`` when they are
+    not 1..n: a request for one part of a question keeps the numbers the whole question's sources have.
     """
     t = tuning or EvidenceTuning()
     limit = budget_tokens
@@ -350,11 +190,12 @@ def build_request(
     fixed = estimate_user_tokens(format_user([], question, history_note, t.question_first))
     if fixed > limit:
         raise InputError("the question is too long for the model's context; please shorten it")
-    ranked = [p for p in passages if p.text.strip()]
+    numbered = [(n, p) for n, p in zip(numbers or range(len(passages)), passages, strict=True) if p.text.strip()]
+    ranked = [p for _, p in numbered]
     if not ranked:
-        return _request(question, [], [], history_note, max_tokens, grammar, speaker_hints, t), []
-    selected, firsts = _select(question, ranked, (limit - fixed) / SAFETY_FACTOR, t, who_lede, parts)
-    kept = [(n, p, s) for n, (p, s) in enumerate(zip(ranked, selected, strict=True)) if s]
+        return _request(question, [], [], [], history_note, max_tokens, grammar, speaker_hints, t), []
+    selected, firsts = select_sentences(question, ranked, (limit - fixed) / SAFETY_FACTOR, t, who_lede, parts)
+    kept = [(i, p, s) for i, (p, s) in enumerate(zip(ranked, selected, strict=True)) if s]
     while kept:
         sources = [format_source(i, p, s, speaker_hints, t.title_overlap) for i, (_, p, s) in enumerate(kept, 1)]
         if estimate_user_tokens(format_user(sources, question, history_note, t.question_first)) <= limit:
@@ -365,13 +206,15 @@ def build_request(
     # a passage keeps its lead only where the model was shown it and its own text lacks it
     given = [replace(p, lead=p.lead if p.lead in s and p.lead not in p.text else None) for _, p, s in kept]
     sentences = [s for _, _, s in kept]
-    return _request(question, given, sentences, history_note, max_tokens, grammar, speaker_hints, t), given
+    cited_as = [numbered[i][0] for i, _, _ in kept] if numbers else list(range(1, len(kept) + 1))
+    return _request(question, given, sentences, cited_as, history_note, max_tokens, grammar, speaker_hints, t), given
 
 
 def _request(
     question: str,
     passages: list[Passage],
     sentences: list[list[str]],
+    numbers: list[int],
     history_note: str | None,
     max_tokens: int,
     grammar: bool,
@@ -382,7 +225,7 @@ def _request(
         Evidence(
             n=i, text=" … ".join(s), title=p.title, publisher=p.publisher, date=p.date, statements=statements(p, s)
         )
-        for i, (p, s) in enumerate(zip(passages, sentences, strict=True), 1)
+        for i, p, s in zip(numbers, passages, sentences, strict=True)
     ]
     sources = [
         format_source(e.n, p, s, speaker_hints, t.title_overlap)
@@ -407,5 +250,4 @@ __all__ = [
     "is_refusal",
     "leaves_out_speaker",
     "neutralise",
-    "rank_sentences",
 ]

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rag.answering.evidence import leaves_out_speaker, rank_sentences
+from rag.answering.evidence import leaves_out_speaker
+from rag.answering.selection import rank_sentences
 from rag.config import EvidenceTuning
 from rag.text.terms import lexical_terms
 from rag.types import Citation, Evidence, KeyEvidence, KeyStatement, LLMRequest, Passage, Statement, Voice

@@ -12,18 +12,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.answering.checks import Draft, check_answer, checks_named
 from rag.answering.citing import cite
 from rag.answering.evidence import build_request, is_refusal
 from rag.answering.followup import conversation_note, resolve_query
-from rag.answering.generation import Generation
 from rag.answering.keys import key_evidence
 from rag.answering.passages import MAX_PASSAGES, below_gate
-from rag.answering.release import CheckedRelease, CheckFn
+from rag.answering.release import CheckFn
+from rag.answering.streaming import AnswerStream
 from rag.config import CheckTuning, get_settings
 from rag.errors import RagError
 from rag.llm import LLM, answers_one_at_a_time, available_backends, get_backend
@@ -41,7 +41,8 @@ class Prepared:
     passages: list[Passage]  # retrieved; once the evidence is chosen, the ones given (numbered 1..m)
     note: str | None  # the earlier exchange of a follow-up, shown to the model
     gated: bool  # nothing close enough to the question: refuse without asking a model
-    request: LLMRequest | None = None
+    request: LLMRequest | None = None  # the whole question: its evidence is what the reader sees first
+    part_requests: list[LLMRequest] = field(default_factory=list)  # one per part when answered part by part
 
 
 def find_passages(
@@ -64,20 +65,39 @@ def find_passages(
 
 
 def choose_evidence(found: Prepared, context_window: int | None) -> None:
-    """The evidence sentences and the prompt: ``found.request``, and ``found.passages`` narrowed to those given."""
+    """The evidence sentences and the prompt: ``found.request``, and ``found.passages`` narrowed to those given.
+
+    A question that asks two things also gets ``found.part_requests``: one request per part, over the same
+    numbered passages, each with the sentences that best answer that part.
+    """
     s = get_settings()
-    found.request, found.passages = build_request(
-        found.asked,
-        found.passages,
-        speaker_hints=s.speaker_hints,
-        who_lede=s.who_lede,
-        tuning=s.evidence,
-        budget_tokens=s.prompt_budget,
-        max_tokens=s.max_answer_tokens,
-        context_window=context_window,
-        history_note=found.note,
-        parts=plan_query(found.asked, s.split_questions).parts,
-    )
+    parts = plan_query(found.asked, s.split_questions).parts
+
+    def request(
+        question: str,
+        passages: list[Passage],
+        budget: int,
+        parts: Sequence[str] = (),
+        numbers: Sequence[int] | None = None,
+    ) -> tuple[LLMRequest, list[Passage]]:
+        return build_request(
+            question,
+            passages,
+            speaker_hints=s.speaker_hints,
+            who_lede=s.who_lede,
+            tuning=s.evidence,
+            budget_tokens=budget,
+            max_tokens=s.max_answer_tokens,
+            context_window=context_window,
+            history_note=found.note,
+            parts=parts,
+            numbers=numbers,
+        )
+
+    found.request, found.passages = request(found.asked, found.passages, s.prompt_budget, parts=parts)
+    if s.answer_parts and parts and found.passages:
+        numbers = range(1, len(found.passages) + 1)
+        found.part_requests = [request(p, found.passages, s.part_prompt_budget, numbers=numbers)[0] for p in parts]
 
 
 def answer_stream(
@@ -126,26 +146,20 @@ def answer_stream(
     except RagError as exc:  # no model, or no room for the question: the reader still gets the sources
         error = str(exc)
     request, given = found.request, found.passages
-    generation: Generation | None = None
-    release: CheckedRelease | None = None
+    stream: AnswerStream | None = None
     queues = llm is not None and request is not None and answers_one_at_a_time(llm)
     with _line.join(name if queues else None) as ahead:
         evidence = key_evidence(found.asked, found.query, request, given, s.evidence, ahead=ahead, seconds=_since(t0))
         yield evidence
         if llm is not None and request is not None:
-            release = CheckedRelease(_checker(request, found.note or "", s.answer_checks, s.checks), t0)
-            generation = Generation(llm, request, t0)
-            try:
-                for delta in generation.stream():
-                    if shown := release.feed(delta):
-                        yield shown
-                shown = release.finish()
-            except RagError as exc:  # a model that failed, crashed or timed out: what was checked stays
-                error = str(exc)
-                shown = release.finish(complete=False)
-            if shown:
-                yield shown
-    text, cited = cite(release.shown if release is not None else "", given, error)
+
+            def check_for(r: LLMRequest) -> CheckFn:
+                return _checker(r, found.note or "", s.answer_checks, s.checks)
+
+            stream = AnswerStream(llm, found.part_requests or [request], check_for, t0)
+            yield from stream.stream()
+            error = stream.error  # a model that failed, crashed or timed out: what was checked stays
+    text, cited = cite(stream.shown if stream is not None else "", given, error)
     abstained = error is None and is_refusal(text)
     yield Answer(
         text=text,
@@ -153,14 +167,14 @@ def answer_stream(
         abstained=abstained,
         query=found.query,
         passages=given,
-        raw_text=generation.raw_text if generation is not None else "",
+        raw_text=stream.raw_text if stream is not None else "",
         backend=name,
         error=error,
-        ttft=release.first_shown if release is not None else None,
-        model_ttft=generation.ttft if generation is not None else None,
+        ttft=stream.first_shown if stream is not None else None,
+        model_ttft=stream.model_ttft if stream is not None else None,
         total=_since(t0),
-        attempts=1 if request is not None else 0,
-        checks=list(release.notes) if release is not None else [],
+        attempts=stream.calls if stream is not None else 0,
+        checks=stream.notes if stream is not None else [],
         evidence=evidence,
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import SEEDS
+from support import SEEDS, Scripted
 
 from rag import Answer, answer, answer_stream, config, retrieval
 from rag import answer as answer_fn
@@ -119,34 +119,6 @@ def test_an_llm_that_times_out_gives_a_message_and_keeps_the_sources(
     assert not result.abstained
     assert [c.n for c in result.citations] == list(range(1, len(result.passages) + 1))  # the sources come back
     assert result.to_json()["citations"]
-
-
-class Scripted:
-    """Replays fixed model outputs: what is under test is the pipeline's second attempt, not a model."""
-
-    name = "scripted"
-    context_window = 4096
-
-    def __init__(self, *outputs: str) -> None:
-        self.outputs = list(outputs)
-        self.requests: list[Any] = []
-
-    def stream(self, request: Any) -> Iterator[str]:
-        self.requests.append(request)
-        for word in self.outputs.pop(0).split(" "):  # as a model streams: a few characters at a time
-            yield word + " "
-
-
-@pytest.fixture
-def scripted(seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Scripted]:
-    """Installs a Scripted backend as whatever backend the pipeline asks for."""
-
-    def install(*outputs: str, kind: type[Scripted] = Scripted) -> Scripted:
-        llm = kind(*outputs)
-        monkeypatch.setattr(pipeline, "get_backend", lambda _name=None: llm)
-        return llm
-
-    return install
 
 
 def test_an_answer_is_one_model_call_then_the_checks(scripted: Callable[..., Scripted]) -> None:

@@ -1,0 +1,121 @@
+"""A question that asks two things is answered part by part, and the joined answer is still never taken back.
+
+The backend here is the real extractive one (it quotes the best evidence sentence of each request), wrapped
+to record what it was asked; the local model's part-by-part answers are measured in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from rag import config
+from rag.answering import answer_stream, pipeline
+from rag.answering.streaming import not_found
+from rag.errors import BackendError
+from rag.llm.extractive import ExtractiveLLM
+from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest
+
+TWO = "What memorandum did Russia and Belarus sign in January 2023, and what did Lukashenko say about the West?"
+PARTS = ("What memorandum did Russia and Belarus sign in January 2023?", "What did Lukashenko say about the West?")
+
+
+class Quoting(ExtractiveLLM):
+    """The extractive backend, keeping each request; ``refuse`` and ``fail`` name calls (0-based) that go wrong."""
+
+    def __init__(self, refuse: tuple[int, ...] = (), fail: tuple[int, ...] = ()) -> None:
+        super().__init__()
+        self.requests: list[LLMRequest] = []
+        self.refuse, self.fail = refuse, fail
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        call = len(self.requests)
+        self.requests.append(request)
+        if call in self.fail:
+            raise BackendError("the local model crashed (SIGSEGV in llama.cpp); it restarts with the next question")
+        yield from [REFUSAL] if call in self.refuse else super().stream(request)
+
+
+def run(llm: Quoting, monkeypatch: pytest.MonkeyPatch, question: str = TWO) -> tuple[KeyEvidence, list[str], Answer]:
+    """The evidence, every state of the answer as a reader sees it, and the final answer."""
+    monkeypatch.setattr(pipeline, "get_backend", lambda _name=None: llm)
+    items = list(answer_stream(question, backend="extractive"))
+    shown, states = "", []
+    for item in items[1:-1]:
+        assert isinstance(item, str)
+        shown += item
+        states.append(shown)
+    assert isinstance(items[0], KeyEvidence) and isinstance(items[-1], Answer)
+    final = items[-1]
+    assert all(final.text.startswith(state) for state in states), "nothing shown is taken back"
+    return items[0], states, final
+
+
+def test_each_part_is_its_own_model_call_over_the_same_numbered_sources(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm = Quoting()
+    evidence, _, final = run(llm, monkeypatch)
+    assert tuple(r.question for r in llm.requests) == PARTS and final.attempts == 2
+    numbers = {c.n for c in evidence.sources}
+    for request in llm.requests:
+        assert request.evidence and request.valid_citations <= numbers  # the whole question's numbers
+        assert f"Question: {request.question}" in request.user and TWO not in request.user
+    assert final.citations and not final.abstained
+    for c in final.citations:  # every marker names the passage the part's request showed under that number
+        assert final.passages[c.n - 1].chunk_id == c.chunk_id
+
+
+def test_a_question_that_asks_one_thing_is_one_call(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm = Quoting()
+    run(llm, monkeypatch, PARTS[0])
+    assert [r.question for r in llm.requests] == [PARTS[0]]
+
+
+def test_with_answer_parts_off_the_whole_question_is_one_call(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config.get_settings(), "answer_parts", False)
+    llm = Quoting()
+    _, _, final = run(llm, monkeypatch)
+    assert [r.question for r in llm.requests] == [TWO] and final.attempts == 1
+
+
+def test_a_part_the_sources_do_not_answer_is_said_once_after_the_answered_part(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, states, final = run(Quoting(refuse=(0,)), monkeypatch)
+    assert REFUSAL not in final.text and not final.abstained and final.citations
+    assert final.text.endswith(" " + not_found([0]))
+    assert not any(state.startswith(not_found([0])) for state in states), "the answered part comes first"
+
+
+def test_when_no_part_is_answered_the_answer_is_the_refusal(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, states, final = run(Quoting(refuse=(0, 1)), monkeypatch)
+    assert final.text == REFUSAL and final.abstained and states == [REFUSAL]
+
+
+def test_a_model_that_fails_on_the_second_part_keeps_the_first_and_every_source(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, states, final = run(Quoting(fail=(1,)), monkeypatch)
+    assert final.error and states and final.text.startswith(states[-1])
+    assert "failed" in final.text and not final.abstained
+    assert {c.n for c in final.citations} == set(range(1, len(final.passages) + 1))
+
+
+@pytest.mark.parametrize(
+    "parts, sentence",
+    [
+        ([0], "I cannot find the answer to the first part of the question in the sources."),
+        ([1], "I cannot find the answer to the second part of the question in the sources."),
+        ([0, 2], "I cannot find the answer to the first and third parts of the question in the sources."),
+    ],
+)
+def test_the_unanswered_parts_are_named_by_position(parts: list[int], sentence: str) -> None:
+    assert not_found(parts) == sentence
