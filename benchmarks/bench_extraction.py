@@ -118,7 +118,8 @@ def title_names_article(title: str | None, body: str, url: str) -> bool:
     known = set(_words(body)) | set(_words(re.sub(r"[-_/.]", " ", url)))
     if sum(w in known for w in words) * 2 < len(words):
         return False
-    host = (re.match(r"https?://([^/]+)", url) or re.match("(.*)", "")).group(1).lower().removeprefix("www.")
+    host_match = re.match(r"https?://([^/]+)", url)
+    host = host_match.group(1).lower().removeprefix("www.") if host_match else ""
     label = _squash(host.split(".")[0]) if host else ""
     parts = _SEPARATOR_RE.split(title)
     if len(parts) > 1 and label:
@@ -238,10 +239,11 @@ def old_system(commit: str = OLD_COMMIT) -> Extractor | None:
 
 def trafilatura_system() -> Extractor:
     import trafilatura
+    from trafilatura.settings import Document
 
     def run(path: Path, raw: str) -> Result:
         doc = trafilatura.bare_extraction(raw, include_comments=False, with_metadata=True)
-        if doc is None:
+        if not isinstance(doc, Document):  # None: nothing extracted (a dict comes only with as_dict=True)
             return Result("", error="no extraction")
         return Result(doc.text or "", doc.title, doc.date)
 

@@ -161,7 +161,7 @@ def main() -> int:
                     "recall": recall,
                 }
             )
-        real = []
+        real: list[dict[str, Any]] = []
         for path in REAL_PDFS:
             data = path.read_bytes()
             start = time.perf_counter()
