@@ -91,8 +91,12 @@ def periods(query: str) -> tuple[tuple[int, int | None], ...]:
     return tuple(dict.fromkeys(found))
 
 
+@lru_cache(maxsize=256)
 def plan_query(query: str, split: bool = True) -> QueryPlan:
-    """The searches for ``query``: one part for each of its two clauses (when ``split``), and the periods it names."""
+    """The searches for ``query``: one part for each of its two clauses (when ``split``), and the periods it names.
+
+    Cached: the retriever and the evidence step both plan the question they are given, often the same one.
+    """
     when = periods(query)
     if not split:
         return QueryPlan((), when)
