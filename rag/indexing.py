@@ -35,7 +35,8 @@ from rag.types import Attribution, Chunk, Document
 
 log = logging.getLogger(__name__)
 
-METADATA_VERSION = "speakers-6"  # chunks carry their document's lead sentence and who says what in them
+METADATA_VERSION = "speakers-7"  # chunks carry their lead sentence, who says what in them, and their outlet
+# speakers-7: a speaker's span stops at a paragraph break; a page without URL or site name is named by its furniture
 Count = Callable[[int, int], None]  # (files looked at so far, files in all roots)
 PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 
