@@ -140,14 +140,7 @@ def select_sentences(
             rank = len(proposed)
             proposed.add(i)
             candidates.append((i, False, score, floor))
-            after = t.after_best if rank == 0 else 1 if rank < t.neighbours else 0
-            for j in range(i + 1, i + 1 + after):
-                if j < len(flat) and owner[j] == owner[i]:
-                    neighbours.append((j, True, score, floor))  # the answer often sits in the sentences after the best
-            if rank < t.previous and i > 0 and owner[i - 1] == owner[i]:
-                neighbours.append((i - 1, True, score, floor))
-            if owner[i] in lead_of:  # a role ("the head of state said") needs the lede that names the person
-                neighbours.append((lead_of[owner[i]], True, score, floor))
+            neighbours += [(j, True, score, floor) for j in _around(i, rank, owner, lead_of, t)]
         candidates += neighbours
     for i, neighbour, score, floor in candidates:
         if i in picked or (neighbour and i in leads and owner[i] not in fenced):
@@ -167,6 +160,18 @@ def select_sentences(
     # the passage holding a part's best sentence is the last to be shed
     firsts = {owner[order[0]] for order in orders[1:] if order and order[0] in picked}
     return chosen, firsts
+
+
+def _around(i: int, rank: int, owner: list[int], lead_of: dict[int, int], t: EvidenceTuning) -> list[int]:
+    """The sentences that come with the ``rank``-th proposed sentence ``i``, from its own passage."""
+    after = t.after_best if rank == 0 else 1 if rank < t.neighbours else 0
+    # the answer often sits in the sentences after the best
+    out = [j for j in range(i + 1, i + 1 + after) if j < len(owner) and owner[j] == owner[i]]
+    if rank < t.previous and i > 0 and owner[i - 1] == owner[i]:
+        out.append(i - 1)
+    if owner[i] in lead_of:  # a role ("the head of state said") needs the lede that names the person
+        out.append(lead_of[owner[i]])
+    return out
 
 
 __all__ = ["SOURCE_HEADER_TOKENS", "rank_sentences", "select_sentences"]
