@@ -184,14 +184,14 @@ class Retriever:
 
     def _dense(
         self,
-        qvec: np.ndarray,
+        qvecs: np.ndarray,
         n: int,
         mask: np.ndarray | None,
         src: set[str] | None,
         lo: int | None,
         hi: int | None,
-    ) -> list[tuple[str, float, str, Metadata]]:
-        """Dense candidates under the filters.
+    ) -> list[list[tuple[str, float, str, Metadata]]]:
+        """Dense candidates under the filters, for each row of ``qvecs`` (one Chroma request for all).
 
         Chroma's metadata pre-filter is slow on a large collection (352 ms at
         100k chunks for a date range against 28 ms unfiltered), so when the
@@ -200,9 +200,12 @@ class Retriever:
         """
         where = _where(src, lo, hi)
         if where is None or mask is None or mask.mean() < 0.05:
-            return self.store.query(qvec, n, where)
+            return self.store.query_many(qvecs, n, where)
         fetch = min(int(n / float(mask.mean()) * 2) + 1, 5000)
-        return [hit for hit in self.store.query(qvec, fetch, None) if _keeps(hit[3], src, lo, hi)][:n]
+        return [
+            [hit for hit in hits if _keeps(hit[3], src, lo, hi)][:n]
+            for hits in self.store.query_many(qvecs, fetch, None)
+        ]
 
     def retrieve(
         self,
@@ -225,34 +228,37 @@ class Retriever:
         plan = plan_query(q, self.s.split_questions)
         searches = [q, *plan.parts]
         vectors = self.embedder.embed(searches)
+        has_rows = lexical is not None and bool(lexical.ids)
+        mask = lexical.mask(src, lo, hi) if lexical is not None and has_rows else None  # rows the filters keep
+        dense = self._dense(vectors, self._depth(k), mask, src, lo, hi)
         whole, *parts = (
-            self._rank(text, vec, k if n == 0 else 1, plan.periods, lexical, src, lo, hi)
-            for n, (text, vec) in enumerate(zip(searches, vectors, strict=True))
+            self._rank(text, vec, hits, k if n == 0 else 1, plan.periods, lexical if has_rows else None, mask)
+            for n, (text, vec, hits) in enumerate(zip(searches, vectors, dense, strict=True))
         )
         return _cover(whole, [best for part in parts for best in part], k)
+
+    def _depth(self, k: int) -> int:
+        """Candidates taken from each retriever for a search that keeps ``k``."""
+        return max(self.tuning.candidates, 4 * k)
 
     def _rank(
         self,
         q: str,
         qvec: np.ndarray,
+        dense: list[tuple[str, float, str, Metadata]],
         k: int,
         periods: tuple[tuple[int, int | None], ...],
         lexical: LexicalIndex | None,
-        src: set[str] | None,
-        lo: int | None,
-        hi: int | None,
+        mask: np.ndarray | None,
     ) -> list[Passage]:
-        """One search: dense and BM25 candidates fused, near-duplicates dropped, one article's run broken up."""
+        """One search: its dense and BM25 candidates fused, near-duplicates dropped, one article's run broken up."""
         t = self.tuning
-        n = max(t.candidates, 4 * k)
+        n = self._depth(k)
         w = t.dense_weight
-        has_rows = lexical is not None and bool(lexical.ids)
-        mask = lexical.mask(src, lo, hi) if lexical is not None and has_rows else None  # rows the filters keep
-        dense = self._dense(qvec, n, mask, src, lo, hi)
         cand: dict[str, dict[str, Any]] = {
-            cid: {"sim": sim, "text": text, "meta": meta, "bm25": 0.0} for cid, sim, text, meta in dense
+            cid: {"sim": sim, "text": text, "meta": meta, "bm25": 0.0} for cid, sim, text, meta in dense[:n]
         }
-        if lexical is not None and has_rows:
+        if lexical is not None:
             scores = lexical.scores(q)
             if mask is not None:
                 scores = np.where(mask, scores, 0.0)

@@ -113,25 +113,34 @@ class Store:
         return out
 
     def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float, str, Metadata]]:
-        """Nearest chunks: (id, cosine similarity, text, metadata).
+        """Nearest chunks: (id, cosine similarity, text, metadata)."""
+        return self.query_many(vector[None, :], n, where)[0]
+
+    def query_many(
+        self, vectors: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> list[list[tuple[str, float, str, Metadata]]]:
+        """The nearest chunks to each row of ``vectors``, in one request (a question and its parts).
 
         No count() first: Chroma caps n_results itself, and the extra round
         trip cost ~10 ms a query at 100k chunks.
         """
         res = self.collection.query(
-            query_embeddings=[vector.tolist()],
+            query_embeddings=vectors.tolist(),
             n_results=n,
             where=where,
             include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
         )
         return [
-            (cid, 1.0 - float(dist), doc, meta)  # type: ignore[misc]
-            for cid, dist, doc, meta in zip(
-                res["ids"][0],
-                res["distances"][0],
-                res["documents"][0],
-                res["metadatas"][0],
-                strict=False,  # type: ignore[index]
+            [
+                (cid, 1.0 - float(dist), doc, meta)  # type: ignore[misc]
+                for cid, dist, doc, meta in zip(ids, dists, docs, metas, strict=False)
+            ]
+            for ids, dists, docs, metas in zip(
+                res["ids"],
+                res["distances"],  # type: ignore[arg-type]
+                res["documents"],  # type: ignore[arg-type]
+                res["metadatas"],  # type: ignore[arg-type]
+                strict=True,
             )
         ]
 
