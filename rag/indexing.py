@@ -4,7 +4,8 @@ Chunk ids are content hashes, so a write that is repeated (after a crash, say)
 lands on the same ids instead of duplicating. The manifest records the roots
 the index was built from and, per document, the hash of its bytes and its
 chunk ids; it is written atomically after each group of documents, so a run
-killed midway leaves an index the next run completes.
+killed midway leaves an index the next run completes. What is written (each
+document read, who says what in it, its chunks) comes from :mod:`rag.preparation`.
 """
 
 from __future__ import annotations
@@ -12,33 +13,38 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
-from rag import speakers
-from rag.chunking import chunk_document, lead_sentence
 from rag.config import Settings, get_settings
 from rag.embedding import Embedder, get_embedder
 from rag.embedding.identity import VectorIdentity, check_same_model
 from rag.errors import IndexBusyError, InputError, RagError
-from rag.ingest.reading import CLEANING_VERSION, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, iter_files, read_document
+from rag.ingest.reading import iter_files
 from rag.lexical import LexicalIndex
 from rag.manifest import Manifest
-from rag.store import Metadata, Store
-from rag.types import Attribution, Chunk, Document
+from rag.preparation import Preparer, chunk_metadata, read_file, signature
+from rag.store import Store
+from rag.types import Chunk, Document
+
+__all__ = [  # chunk_metadata and signature live in rag.preparation; they stay importable from here
+    "Count",
+    "IndexReport",
+    "Indexer",
+    "chunk_metadata",
+    "ensure_index",
+    "list_documents",
+    "signature",
+]
 
 log = logging.getLogger(__name__)
 
-METADATA_VERSION = "speakers-7"  # chunks carry their lead sentence, who says what in them, and their outlet
-# speakers-7: a speaker's span stops at a paragraph break; a page without URL or site name is named by its furniture
 Count = Callable[[int, int], None]  # (files looked at so far, files in all roots)
-PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 
 
 @dataclass
@@ -56,64 +62,6 @@ class IndexReport:
         return bool(self.added or self.removed or self.chunks_embedded or self.chunks_deleted)
 
 
-def signature(s: Settings) -> str:
-    """What the stored vectors depend on: change any of it and every document is redone."""
-    meta = METADATA_VERSION if s.annotate_speakers else "lead-1"
-    return f"{s.embedding_model}|{s.chunk_size}|{s.chunk_overlap}|cleaning-{CLEANING_VERSION}|{meta}"
-
-
-def _date_int(iso: str | None) -> int:
-    return int(iso.replace("-", "")) if iso else 0
-
-
-def chunk_metadata(doc: Document, chunk: Chunk, attributions: Sequence[Attribution] = ()) -> Metadata:
-    """Chroma metadata can't hold None: absent fields are left out."""
-    meta: Metadata = {
-        "source": doc.source,
-        "path": doc.path,
-        "start": chunk.start,
-        "end": chunk.end,
-        "ordinal": chunk.ordinal,
-        "date_int": _date_int(doc.date),
-    }
-    for key in ("title", "publisher", "date", "url", "author"):
-        value = getattr(doc, key)
-        if value:
-            meta[key] = value
-    pages = doc.page_label(chunk.start, chunk.end)
-    if pages:  # PDFs: citations name the page
-        meta["pages"] = pages
-    lead = lead_sentence(doc)
-    if lead:
-        meta["lead"] = lead
-    if attributions:
-        meta["speakers"] = speakers.to_metadata(list(attributions), chunk.start, chunk.end)
-    return meta
-
-
-def _too_long(size: int, limit: int) -> str:
-    return (
-        f"{size:,} characters is over the limit of {limit:,} for one document (RAG_MAX_DOCUMENT_CHARS); "
-        "split it into articles"
-    )
-
-
-def failure(path: Path, exc: Exception) -> str:
-    """One line for a document that could not be indexed: the file and the cause, never a traceback."""
-    if isinstance(exc, InputError):
-        return f"skipped {exc}"  # already names the file
-    log.debug("indexing %s failed", path, exc_info=exc)
-    cause = " ".join(str(exc).split())[:200] or "no message"
-    return f"skipped {path}: unexpected {type(exc).__name__} ({cause})"
-
-
-def _batches(items: Iterable[tuple[Document, str]], size: int) -> Iterator[list[tuple[Document, str]]]:
-    """Groups of ``size`` (itertools.batched is Python 3.12)."""
-    it = iter(items)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
 def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -127,7 +75,7 @@ class Indexer:
         self.index_dir = Path(self.s.index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.lock = FileLock(str(self.index_dir / ".write.lock"), timeout=0)
-        self._speakers: dict[str, list[Attribution]] = {}  # per document path, for its chunks' metadata
+        self._prep = Preparer(self.s, lambda: self.embedder)  # reading, speakers, chunks: rag.preparation
         self._identity: VectorIdentity | None = None
 
     @property
@@ -261,18 +209,9 @@ class Indexer:
             if manifest.docs.get(key, {}).get("hash") == digest:
                 report.unchanged += 1
                 return
-            if path.suffix.lower() in PLAIN_TEXT and path.stat().st_size > 4 * limit:
-                report.warnings.append(f"skipped {path}: {_too_long(path.stat().st_size, limit)}")
-                return  # refused before reading: cleaning and embedding it would hold the lock for minutes
-            try:
-                doc = read_document(path)
-            except Exception as exc:  # noqa: BLE001 - one bad file is one warning; an indexed version stays
-                report.warnings.append(failure(path, exc))
-                return
-            if len(doc.text) > limit:
-                report.warnings.append(f"skipped {path}: {_too_long(len(doc.text), limit)}")
-                return
-            yield doc, digest
+            doc = read_file(path, limit, report.warnings.append)
+            if doc is not None:
+                yield doc, digest
 
         self._write(store, manifest, changed_files(), report, progress)
         for root in added_roots:  # a path that held nothing indexable is not remembered (nor warned about again)
@@ -299,46 +238,13 @@ class Indexer:
         """Chunk documents and write them in groups big enough for efficient embedding."""
         pending: list[tuple[Document, str, list[Chunk]]] = []
         n_pending = 0
-        for batch in _batches(docs, self.s.indexing.speaker_batch):
-            for doc, digest, chunks in self._prepare_batch(batch, report):
-                pending.append((doc, digest, chunks))
-                n_pending += len(chunks)
-                if n_pending >= self.s.indexing.flush_chunks:
-                    self._flush(store, manifest, pending, report, progress, direct)
-                    pending, n_pending = [], 0
+        for doc, digest, chunks in self._prep.prepare(docs, report.warnings.append):
+            pending.append((doc, digest, chunks))
+            n_pending += len(chunks)
+            if n_pending >= self.s.indexing.flush_chunks:
+                self._flush(store, manifest, pending, report, progress, direct)
+                pending, n_pending = [], 0
         self._flush(store, manifest, pending, report, progress, direct)
-
-    def _prepare_batch(
-        self, batch: Sequence[tuple[Document, str]], report: IndexReport
-    ) -> Iterator[tuple[Document, str, list[Chunk]]]:
-        """Speakers for a batch of documents in one spaCy pass, then each document's chunks."""
-        if self.s.annotate_speakers and len(batch) > 1:
-            try:
-                found = speakers.attribute_many([doc.text for doc, _ in batch])
-            except Exception:  # one document broke the batch: each is annotated alone below, and only it skipped
-                log.debug("speaker batch failed; annotating one by one", exc_info=True)
-            else:
-                self._speakers.update((doc.path, f) for (doc, _), f in zip(batch, found, strict=True))
-        for doc, digest in batch:
-            try:
-                chunks = self._prepare(doc)
-            except Exception as exc:  # noqa: BLE001 - one bad document is one warning, the run goes on
-                self._speakers.pop(doc.path, None)
-                report.warnings.append(failure(Path(doc.path), exc))
-                continue
-            yield doc, digest, chunks
-
-    def _prepare(self, doc: Document) -> list[Chunk]:
-        """Who says what, then the chunks: the per-document work that a strange document could break."""
-        if self.s.annotate_speakers and doc.path not in self._speakers:
-            self._speakers[doc.path] = speakers.attribute(doc.text)
-        return chunk_document(
-            doc,
-            size=self.s.chunk_size,
-            overlap=self.s.chunk_overlap,
-            model_tokens=self.embedder.count_tokens,
-            model_max=self.embedder.max_tokens,
-        )
 
     def _flush(
         self,
@@ -358,7 +264,7 @@ class Indexer:
             self._same_model(manifest, store)
             progress(f"embedding {len(todo)} chunks from {len(pending)} documents")
             vectors = self.embedder.embed([c.embed_text for _, c in todo])
-            metadata = [chunk_metadata(d, c, self._speakers.get(d.path, ())) for d, c in todo]
+            metadata = [self._prep.metadata(d, c) for d, c in todo]
             store.upsert([c.id for _, c in todo], vectors, [c.text for _, c in todo], metadata)
             report.chunks_embedded += len(todo)
         for doc, digest, chunks in pending:
@@ -377,7 +283,7 @@ class Indexer:
                 "url": doc.url,
                 "direct": direct,
             }
-            self._speakers.pop(doc.path, None)
+            self._prep.written(doc)
             report.added += 1
         manifest.save()
 

@@ -24,7 +24,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("llm backends", ("rag.llm",)),
     ("ingest", ("rag.ingest",)),
     ("chunks", ("rag.chunking", "rag.speakers", "rag.speaker_pipeline")),
-    ("index", ("rag.embedding", "rag.store", "rag.lexical", "rag.manifest", "rag.indexing", "rag.corpus")),
+    (
+        "index",
+        ("rag.embedding", "rag.store", "rag.lexical", "rag.manifest", "rag.preparation", "rag.indexing", "rag.corpus"),
+    ),
     ("retrieval", ("rag.retrieval", "rag.query")),
     ("answering", ("rag.answering",)),
     ("evaluation", ("rag.evaluation",)),

@@ -1,7 +1,7 @@
 """The run's shared state (model, temp dirs, options, results) and the big prepared indexes, cached between runs.
 
 Each cached index folder holds a ``bench-cache.json`` marker saying how and when it was built; an index built
-with other chunking or another model (a different :func:`rag.indexing.signature`) is rebuilt.
+with other chunking or another model (a different :func:`rag.preparation.signature`) is rebuilt.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import numpy as np
 from benchmarks.retrieval.common import COLLECTION, CountingEmbedder, log, r, settings_for, vaswani_dir
 from rag.embedding import get_embedder
 from rag.evaluation import parse_trec_docs
-from rag.indexing import Indexer, chunk_metadata, signature
+from rag.indexing import Indexer
 from rag.lexical import LexicalIndex
+from rag.preparation import chunk_metadata, signature
 from rag.store import Store
 from rag.types import Chunk, Document
 

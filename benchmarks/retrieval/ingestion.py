@@ -20,7 +20,7 @@ from benchmarks.retrieval.common import (
     settings_for,
 )
 from benchmarks.retrieval.indexes import Bench
-from rag import indexing as indexing_mod
+from rag import preparation
 from rag.embedding import SentenceTransformerEmbedder
 from rag.indexing import Indexer
 from rag.manifest import Manifest
@@ -50,7 +50,7 @@ def run(bench: Bench) -> dict[str, Any]:
         d = bench.tmpdir("b")
         counting = CountingEmbedder(emb)
         with StageTimer() as st:
-            st.wrap(indexing_mod, "chunk_document", "chunking (cl100k + sentence split, incl. model token counts)")
+            st.wrap(preparation, "chunk_document", "chunking (cl100k + sentence split, incl. model token counts)")
             st.wrap(Store, "existing", "store.existing (Chroma get by id)")
             st.wrap(Store, "upsert", "store.upsert (Chroma)")
             st.wrap(Store, "delete", "store.delete (Chroma)")
