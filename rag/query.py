@@ -24,7 +24,10 @@ from rag.speaker_pipeline import nlp
 
 _CLAUSE_SPLIT = re.compile(
     r"\s*[,;]?\s+and\s+(?=(?:what|who|whom|whose|when|where|which|why|how|did|does|do|is|are|was|were|has|have|"
-    r"had|can|will|would)\b)",
+    r"had|can|will|would)\b"
+    # a question word after its preposition, in a clause that asks ("and in which city did it begin")
+    r"|(?:at|on|in|from|for|by|to|with|of|since|until|during|after|before|under|over|about|through)\s+"
+    r"(?:what|which|whom|whose|how)\b(?=[^,;?]*\b(?:did|does|do|is|are|was|were|has|have|had|can|will|would)\b))",
     re.IGNORECASE,
 )
 MIN_PART_WORDS = 3

@@ -15,7 +15,14 @@ from rag.query import clause_parts, plan_query
             ["Who did the envoy meet in Tallinn?", "What did they sign?"],
         ),
         ("Where was the summit held, and when did it end?", ["Where was the summit held?", "When did it end?"]),
+        # a question word after its preposition starts the second question too, when a clause asks it
+        (
+            "How long did the strike last, and in which port did it begin?",
+            ["How long did the strike last?", "In which port did it begin?"],
+        ),
+        ("Who chairs the board, and for how long?", ["Who chairs the board, and for how long?"]),
         ("What did Norway and Chile sign?", ["What did Norway and Chile sign?"]),  # "and" inside one clause
+        ("Who wrote about the ferry and about what it cost?", ["Who wrote about the ferry and about what it cost?"]),
         ("Who met and why?", ["Who met and why?"]),  # too short to be two questions
     ],
 )
