@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -94,10 +94,41 @@ def choose_evidence(found: Prepared, context_window: int | None) -> None:
             numbers=numbers,
         )
 
-    found.request, found.passages = request(found.asked, found.passages, s.prompt_budget, parts=parts)
+    retrieved = found.passages
+    found.request, found.passages = request(found.asked, retrieved, s.prompt_budget, parts=parts)
     if s.answer_parts and parts and found.passages:
-        numbers = range(1, len(found.passages) + 1)
-        found.part_requests = [request(p, found.passages, s.part_prompt_budget, numbers=numbers)[0] for p in parts]
+
+        def for_parts(numbers: Sequence[int]) -> list[tuple[LLMRequest, list[Passage]]]:
+            return [request(part, retrieved, s.part_prompt_budget, numbers=numbers) for part in parts]
+
+        found.part_requests, found.passages = _numbered_by_part(for_parts, retrieved, found.passages)
+
+
+def _numbered_by_part(
+    build: Callable[[Sequence[int]], list[tuple[LLMRequest, list[Passage]]]],
+    retrieved: list[Passage],
+    given: list[Passage],
+) -> tuple[list[LLMRequest], list[Passage]]:
+    """Each part's request over every retrieved passage, and the passages given, numbered for all requests at once.
+
+    The whole question's passages keep their numbers (its evidence is already on screen); a passage only a part
+    uses is numbered after them: a part's answer often sits in a passage the whole question's budget left out
+    (measured on the two-article dev questions). Choosing sentences does not depend on the numbers, so the parts
+    are built once to see which passages they use and once more with those numbered 1..m without gaps.
+    """
+    number = {p.chunk_id: n for n, p in enumerate(given, 1)}
+    others = [p.chunk_id for p in retrieved if p.chunk_id not in number]
+
+    def numbers() -> list[int]:
+        return [number[p.chunk_id] for p in retrieved]
+
+    for n, cid in enumerate(others, len(given) + 1):  # first pass: every other passage numbered after the given
+        number[cid] = n
+    used = {p.chunk_id: p for _, passages in build(numbers()) for p in passages if p.chunk_id in others}
+    extra = [used[cid] for cid in others if cid in used]
+    for n, cid in enumerate([p.chunk_id for p in extra] + [c for c in others if c not in used], len(given) + 1):
+        number[cid] = n
+    return [r for r, _ in build(numbers())], given + extra
 
 
 def answer_stream(

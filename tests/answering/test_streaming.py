@@ -6,7 +6,7 @@ to record what it was asked; the local model's part-by-part answers are measured
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -15,7 +15,7 @@ from rag.answering import answer_stream, pipeline
 from rag.answering.streaming import not_found
 from rag.errors import BackendError
 from rag.llm.extractive import ExtractiveLLM
-from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest
+from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest, Passage
 
 TWO = "What memorandum did Russia and Belarus sign in January 2023, and what did Lukashenko say about the West?"
 PARTS = ("What memorandum did Russia and Belarus sign in January 2023?", "What did Lukashenko say about the West?")
@@ -58,13 +58,16 @@ def test_each_part_is_its_own_model_call_over_the_same_numbered_sources(
     llm = Quoting()
     evidence, _, final = run(llm, monkeypatch)
     assert tuple(r.question for r in llm.requests) == PARTS and final.attempts == 2
-    numbers = {c.n for c in evidence.sources}
+    numbers = {c.n for c in evidence.sources}  # the sources listed with the key statements, before any answer
+    assert numbers == set(range(1, len(final.passages) + 1))
     for request in llm.requests:
         assert request.evidence and request.valid_citations <= numbers  # the whole question's numbers
         assert f"Question: {request.question}" in request.user and TWO not in request.user
     assert final.citations and not final.abstained
-    for c in final.citations:  # every marker names the passage the part's request showed under that number
-        assert final.passages[c.n - 1].chunk_id == c.chunk_id
+    for request in llm.requests:  # a number means the same passage in every part's request and in the answer
+        for e in request.evidence:
+            passage = final.passages[e.n - 1]
+            assert all(st.text.rstrip("…") in f"{passage.lead} {passage.text}" for st in e.statements)
 
 
 def test_a_question_that_asks_one_thing_is_one_call(
@@ -119,3 +122,22 @@ def test_a_model_that_fails_on_the_second_part_keeps_the_first_and_every_source(
 )
 def test_the_unanswered_parts_are_named_by_position(parts: list[int], sentence: str) -> None:
     assert not_found(parts) == sentence
+
+
+def test_a_passage_only_a_part_uses_is_numbered_after_the_whole_questions_without_gaps() -> None:
+    def passage(n: int) -> Passage:
+        return Passage(
+            text=f"Text {n}.", score=1.0, similarity=0.5, source=f"d{n}", title=None, publisher=None, url=None,
+            date=None, chunk_id=f"c{n}", start=0, end=7,
+        )  # fmt: skip
+
+    a, b, c, d, e = (passage(n) for n in range(5))
+    seen: list[list[int]] = []
+
+    def build(numbers: Sequence[int]) -> list[tuple[list[int], list[Passage]]]:
+        seen.append(list(numbers))
+        return [(list(numbers), [b, a]), (list(numbers), [e])]  # the parts use b and e, which the whole left out
+
+    requests, given = pipeline._numbered_by_part(build, [a, b, c, d, e], [a, c])  # type: ignore[arg-type]
+    assert given == [a, c, b, e]  # the whole's two keep 1 and 2; the parts' extra ones follow, in retrieval order
+    assert seen[-1] == [1, 3, 2, 5, 4] and requests == [seen[-1], seen[-1]]  # a b c d e: d, unused, comes last
