@@ -67,8 +67,9 @@ def find_passages(
 def choose_evidence(found: Prepared, context_window: int | None) -> None:
     """The evidence sentences and the prompt: ``found.request``, and ``found.passages`` narrowed to those given.
 
-    A question that asks two things also gets ``found.part_requests``: one request per part, over the same
-    numbered passages, each with the sentences that best answer that part.
+    A question that asks two things also gets ``found.part_requests``: one request per part, each with the
+    sentences of the retrieved passages that best answer that part, numbered as in the whole question's
+    (:func:`_numbered_by_part`); ``found.passages`` then also holds any passage only a part uses.
     """
     s = get_settings()
     parts = plan_query(found.asked, s.split_questions).parts
