@@ -24,8 +24,8 @@ from rag.types import Attribution, Chunk, Document
 
 log = logging.getLogger(__name__)
 
-METADATA_VERSION = "speakers-7"  # chunks carry their lead sentence, who says what in them, and their outlet
-# speakers-7: a speaker's span stops at a paragraph break; a page without URL or site name is named by its furniture
+METADATA_VERSION = "speakers-7"  # chunks carry their lead sentence and who says what in them
+# speakers-7: a speaker's span stops at a paragraph break
 PLAIN_TEXT = TEXT_SUFFIXES | MARKDOWN_SUFFIXES  # a byte is at most one character: the size is checked unread
 Warn = Callable[[str], None]  # takes one line for a document that was skipped
 

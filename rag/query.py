@@ -2,8 +2,9 @@
 
 A question that asks two things ("Who opened the bridge, and what did its repairs
 cost?") often needs two articles; one search ranks passages for the blend of both
-and finds one article. :func:`plan_query` splits it at its second question word, and
-the retriever and the evidence step search for each part as well as for the whole.
+and finds one article. :func:`plan_query` splits it at its second question word (or
+the preposition before it: "and in which city did …"), and the retriever, the
+evidence step and the answer (one model call per part) treat each part on its own.
 
 A part never carries the other part's words; a later part that points back with a
 pronoun ("its repairs") borrows only the earlier part's noun phrases (from spaCy's
@@ -48,7 +49,7 @@ class QueryPlan:
 
 
 def clause_parts(question: str) -> list[str]:
-    """A double question split at its second question word: ``[question]`` when it asks one thing.
+    """A double question split at its second question word (or its preposition): ``[question]`` when it asks one.
 
     Cheap (no parse): the answer checks use it to know that each part asks its own kind of thing.
     """

@@ -105,7 +105,7 @@ class EmbeddingServer:
 
 
 class Scripted:
-    """Replays fixed model outputs: what is under test is the pipeline's second attempt, not a model."""
+    """Replays fixed model outputs, one per model call: what is under test is the pipeline, not a model."""
 
     name = "scripted"
     context_window = 4096

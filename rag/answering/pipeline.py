@@ -2,9 +2,10 @@
 
 Data flows one way: the resolved query goes to retrieval, the passages to the
 evidence (the key statements go to the caller at once, before any model call)
-and the prompt, the model's deltas through the citation filter and the checks
-(:mod:`rag.answering.release`) to the caller, and the final :class:`Answer`
-carries only citations that point at passages the model was actually given.
+and the prompt (one per part of a question that asks two things), the model's
+deltas through the citation filter and the checks (:mod:`rag.answering.streaming`)
+to the caller, and the final :class:`Answer` carries only citations that point
+at passages the model was actually given.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from rag.answering.checks import Draft, check_answer, checks_named
@@ -25,7 +26,7 @@ from rag.answering.passages import MAX_PASSAGES, below_gate
 from rag.answering.release import CheckFn
 from rag.answering.streaming import AnswerStream
 from rag.config import CheckTuning, get_settings
-from rag.errors import RagError
+from rag.errors import InputError, RagError
 from rag.llm import LLM, answers_one_at_a_time, available_backends, get_backend
 from rag.query import plan_query
 from rag.retrieval import check_k, check_query, get_retriever
@@ -64,12 +65,14 @@ def find_passages(
     return Prepared(asked, query, passages, note, below_gate(passages, s.abstain_similarity))
 
 
-def choose_evidence(found: Prepared, context_window: int | None) -> None:
+def choose_evidence(found: Prepared, context_window: int | None, *, by_part: bool = True) -> None:
     """The evidence sentences and the prompt: ``found.request``, and ``found.passages`` narrowed to those given.
 
     A question that asks two things also gets ``found.part_requests``: one request per part, each with the
     sentences of the retrieved passages that best answer that part, numbered as in the whole question's
-    (:func:`_numbered_by_part`); ``found.passages`` then also holds any passage only a part uses.
+    (:func:`_numbered_by_part`); ``found.passages`` then also holds any passage only a part uses. A part whose
+    request does not fit, or leaves no room for a source (a long follow-up note), leaves the question to one
+    request for the whole.
     """
     s = get_settings()
     parts = plan_query(found.asked, s.split_questions).parts
@@ -78,7 +81,7 @@ def choose_evidence(found: Prepared, context_window: int | None) -> None:
         question: str,
         passages: list[Passage],
         budget: int,
-        parts: Sequence[str] = (),
+        asks: Sequence[str] = (),
         numbers: Sequence[int] | None = None,
     ) -> tuple[LLMRequest, list[Passage]]:
         return build_request(
@@ -91,18 +94,21 @@ def choose_evidence(found: Prepared, context_window: int | None) -> None:
             max_tokens=s.max_answer_tokens,
             context_window=context_window,
             history_note=found.note,
-            parts=parts,
+            parts=asks,
             numbers=numbers,
         )
 
     retrieved = found.passages
-    found.request, found.passages = request(found.asked, retrieved, s.prompt_budget, parts=parts)
-    if s.answer_parts and parts and found.passages:
+    found.request, found.passages = request(found.asked, retrieved, s.prompt_budget, asks=parts)
+    if by_part and s.answer_parts and parts and found.passages:
 
         def for_parts(numbers: Sequence[int]) -> list[tuple[LLMRequest, list[Passage]]]:
             return [request(part, retrieved, s.part_prompt_budget, numbers=numbers) for part in parts]
 
-        found.part_requests, found.passages = _numbered_by_part(for_parts, retrieved, found.passages)
+        with suppress(InputError):
+            requests, passages = _numbered_by_part(for_parts, retrieved, found.passages)
+            if all(r.evidence for r in requests):  # a part with no room for a source would only be refused
+                found.part_requests, found.passages = requests, passages
 
 
 def _numbered_by_part(
@@ -120,16 +126,16 @@ def _numbered_by_part(
     number = {p.chunk_id: n for n, p in enumerate(given, 1)}
     others = [p.chunk_id for p in retrieved if p.chunk_id not in number]
 
-    def numbers() -> list[int]:
+    def numbering() -> list[int]:
         return [number[p.chunk_id] for p in retrieved]
 
     for n, cid in enumerate(others, len(given) + 1):  # first pass: every other passage numbered after the given
         number[cid] = n
-    used = {p.chunk_id: p for _, passages in build(numbers()) for p in passages if p.chunk_id in others}
+    used = {p.chunk_id: p for _, passages in build(numbering()) for p in passages if p.chunk_id in others}
     extra = [used[cid] for cid in others if cid in used]
     for n, cid in enumerate([p.chunk_id for p in extra] + [c for c in others if c not in used], len(given) + 1):
         number[cid] = n
-    return [r for r, _ in build(numbers())], given + extra
+    return [r for r, _ in build(numbering())], given + extra
 
 
 def answer_stream(
@@ -192,7 +198,7 @@ def answer_stream(
             yield from stream.stream()
             error = stream.error  # a model that failed, crashed or timed out: what was checked stays
     text, cited = cite(stream.shown if stream is not None else "", given, error)
-    abstained = error is None and is_refusal(text)
+    abstained = error is None and (stream.refused if stream is not None else is_refusal(text))
     yield Answer(
         text=text,
         citations=[] if abstained else cited,
@@ -250,7 +256,7 @@ def evidence_only(
     t0 = time.perf_counter()
     found = find_passages(question, history, k, sources, since, until)
     if not found.gated:
-        choose_evidence(found, None)
+        choose_evidence(found, None, by_part=False)
     tuning = get_settings().evidence
     return key_evidence(found.asked, found.query, found.request, found.passages, tuning, seconds=_since(t0))
 

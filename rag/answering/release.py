@@ -13,7 +13,6 @@ final answer, by construction.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from rag.answering.evidence import is_refusal
@@ -27,12 +26,10 @@ CheckFn = Callable[[str], tuple[str, list[str]]]
 class CheckedRelease:
     """Feed the model's (marker-filtered) deltas; get back only text that has passed every check."""
 
-    def __init__(self, check: CheckFn, started: float | None = None) -> None:
+    def __init__(self, check: CheckFn) -> None:
         self.check = check
-        self.started = time.perf_counter() if started is None else started
         self.shown = ""  # everything released so far: the final answer starts with it
         self.notes: list[str] = []
-        self.first_shown: float | None = None  # seconds from ``started`` to the first released text
         self._buffer = ""  # the model's text so far
         self._fed = 0  # how much of the buffer is in ``_accepted`` or ``_held``
         self._accepted = ""  # the model text whose checked form is ``shown``
@@ -78,8 +75,6 @@ class CheckedRelease:
         return self._release(checked[len(self.shown) :]) if checked != self.shown else ""
 
     def _release(self, text: str) -> str:
-        if text and self.first_shown is None:
-            self.first_shown = time.perf_counter() - self.started
         self.shown += text
         return text
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 
+from rag.answering.evidence import is_refusal
 from rag.answering.generation import Generation
 from rag.answering.release import CheckedRelease, CheckFn
 from rag.errors import RagError
@@ -49,12 +50,13 @@ class AnswerStream:
         self.model_ttft: float | None = None  # seconds to the model's first token
         self.error: str | None = None
         self.calls = 0
+        self.unanswered: list[int] = []  # parts (0-based) the sources did not answer
 
     def stream(self) -> Iterator[str]:
         """Released text, in order; stops at the first model failure (``error`` then says what)."""
-        unanswered: list[int] = []
+        unanswered = self.unanswered
         for i, request in enumerate(self.requests):
-            release = CheckedRelease(self.check_for(request), self.started)
+            release = CheckedRelease(self.check_for(request))
             generation = Generation(self.llm, request, self.started)
             self.calls += 1
             gap = " " if self.shown else ""  # between one part's answer and the next, sent with the next's first text
@@ -77,9 +79,18 @@ class AnswerStream:
             elif out:
                 yield self._show(gap + out)
             if self.error is not None:
-                return
-        if unanswered:
-            yield self._show(REFUSAL if not self.shown else " " + not_found(unanswered))
+                break
+        if unanswered and self.error is None and not self.shown:
+            yield self._show(REFUSAL)
+        elif unanswered:
+            yield self._show((" " if self.shown else "") + not_found(unanswered))
+
+    @property
+    def refused(self) -> bool:
+        """Whether the answer is the refusal: every part unanswered, or one request's answer a refusal."""
+        if len(self.requests) > 1:
+            return self.error is None and len(self.unanswered) == len(self.requests)
+        return is_refusal(self.shown)
 
     def _show(self, text: str) -> str:
         if self.first_shown is None and text.strip():

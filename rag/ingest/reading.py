@@ -27,8 +27,9 @@ from rag.ingest.soup import soup_extract
 from rag.types import Document
 
 #: bump when the cleaning rules change: every document is then cleaned and indexed again
-#: (2: HTML through trafilatura, PDFs, CJK paragraphs kept; 3: seed-specific line rules generalised)
-CLEANING_VERSION = 3
+#: (2: HTML through trafilatura, PDFs, CJK paragraphs kept; 3: seed-specific line rules generalised;
+#: 4: a page without URL or site name is named by the outlet its furniture names)
+CLEANING_VERSION = 4
 
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})

@@ -25,7 +25,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -238,15 +238,15 @@ def resolve_model(local_model: str, local_model_file: str | None, cache_dir: Pat
 # --------------------------------------------------------------------------- grammar
 
 
-def citation_grammar(n_sources: int, refusal: str, max_sentences: int = 3) -> str:
-    """GBNF: the refusal, or 1..max_sentences sentences each ending in valid [n] markers.
+def citation_grammar(numbers: Collection[int], refusal: str, max_sentences: int = 3) -> str:
+    """GBNF: the refusal, or 1..max_sentences sentences each ending in [n] markers naming ``numbers``.
 
     Bounded everywhere (sentences, markers per sentence) because an unbounded
     marker rule can loop until the token limit.
     """
-    nums = " | ".join(f'"{i}"' for i in range(1, max(n_sources, 1) + 1))
+    nums = " | ".join(f'"{i}"' for i in sorted(numbers))
     escaped = refusal.replace("\\", "\\\\").replace('"', '\\"')
-    if n_sources < 1:
+    if not numbers:
         return f'root ::= "{escaped}"'
     more = ' (" " sentence)?' * (max_sentences - 1)
     return "\n".join(
@@ -320,7 +320,7 @@ class LocalLLM:
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
         """Greedy decoding (temperature 0), deltas as llama.cpp produces them."""
-        grammar = citation_grammar(len(request.evidence), REFUSAL) if request.grammar else None
+        grammar = citation_grammar(request.valid_citations, REFUSAL) if request.grammar else None
         messages = [{"role": "system", "content": request.system}, {"role": "user", "content": request.user}]
         yield from self.worker.chat(messages, request.max_tokens, grammar)
 

@@ -141,3 +141,35 @@ def test_a_passage_only_a_part_uses_is_numbered_after_the_whole_questions_withou
     requests, given = pipeline._numbered_by_part(build, [a, b, c, d, e], [a, c])  # type: ignore[arg-type]
     assert given == [a, c, b, e]  # the whole's two keep 1 and 2; the parts' extra ones follow, in retrieval order
     assert seen[-1] == [1, 3, 2, 5, 4] and requests == [seen[-1], seen[-1]]  # a b c d e: d, unused, comes last
+
+
+def test_an_uncited_part_answer_beside_an_unanswered_part_is_not_a_refusal(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terse(Quoting):
+        def stream(self, request: LLMRequest) -> Iterator[str]:
+            self.requests.append(request)
+            yield REFUSAL if len(self.requests) == 1 else "Lukashenko spoke about the West."
+
+    monkeypatch.setattr(config.get_settings(), "answer_checks", "negation")  # nothing adds a citation to it
+    _, _, final = run(Terse(), monkeypatch)
+    assert final.text == "Lukashenko spoke about the West. " + not_found([0]) and not final.abstained
+
+
+def test_a_part_left_unanswered_is_still_said_when_the_next_part_fails(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, final = run(Quoting(refuse=(0,), fail=(1,)), monkeypatch)
+    assert final.text.startswith(not_found([0])) and final.error and not final.abstained
+
+
+@pytest.mark.parametrize("repeats", [6, 10], ids=["no room for a source", "no room for the part itself"])
+def test_parts_too_long_for_their_prompt_leave_one_call_for_the_whole_question(
+    seeded_settings: config.Settings, monkeypatch: pytest.MonkeyPatch, repeats: int
+) -> None:
+    monkeypatch.setattr(config.get_settings(), "part_prompt_budget", 100)
+    detail = " of the two states and of the Union State" * repeats
+    long_two = f"What memorandum did Russia and Belarus sign{detail}, and what did Lukashenko say{detail}?"
+    llm = Quoting()
+    _, _, final = run(llm, monkeypatch, long_two)
+    assert [r.question for r in llm.requests] == [long_two] and final.error is None

@@ -102,9 +102,10 @@ def test_prepare_cli(capsys: pytest.CaptureFixture[str], gguf_path: Path, test_m
 
 
 def test_grammar_is_bounded_and_lists_only_valid_numbers() -> None:
-    g = citation_grammar(3, REFUSAL)
+    g = citation_grammar({3, 1, 2}, REFUSAL)
     assert 'num ::= "1" | "2" | "3"' in g and "*" not in g.replace("[^", "")
-    assert citation_grammar(0, REFUSAL) == f'root ::= "{REFUSAL}"'  # nothing to cite: only the refusal
+    assert 'num ::= "2" | "5"' in citation_grammar({5, 2}, REFUSAL)  # a part's request keeps the whole's numbers
+    assert citation_grammar(set(), REFUSAL) == f'root ::= "{REFUSAL}"'  # nothing to cite: only the refusal
 
 
 # --------------------------------------------------------------------------- generation (real model)
