@@ -47,6 +47,7 @@ Answer: {REFUSAL}
 Question: How many people work at the port?
 Answer: {REFUSAL}"""
 
+_FENCE_NUMBER = re.compile(r"<source n=(\d+)")
 _SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{0,40}\|>")
 _SOURCE_TAG = re.compile(r"<(\s*/?\s*source\b)", re.IGNORECASE)
 _REFUSAL_RE = re.compile(
@@ -210,6 +211,19 @@ def build_request(
     return _request(question, given, sentences, cited_as, history_note, max_tokens, grammar, speaker_hints, t), given
 
 
+def renumber(request: LLMRequest, new: dict[int, int]) -> LLMRequest:
+    """``request`` with its sources' citation numbers changed (old → new in ``new``; others kept).
+
+    Only the fences this module writes match: passage text cannot open one (:func:`neutralise`).
+    """
+
+    def number(n: int) -> int:
+        return new.get(n, n)
+
+    user = _FENCE_NUMBER.sub(lambda m: f"<source n={number(int(m.group(1)))}", request.user)
+    return replace(request, user=user, evidence=[replace(e, n=number(e.n)) for e in request.evidence])
+
+
 def _request(
     question: str,
     passages: list[Passage],
@@ -250,4 +264,5 @@ __all__ = [
     "is_refusal",
     "leaves_out_speaker",
     "neutralise",
+    "renumber",
 ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from rag.answering.checks import Draft, check_answer, checks_named
 from rag.answering.citing import cite
-from rag.answering.evidence import build_request, is_refusal
+from rag.answering.evidence import build_request, is_refusal, renumber
 from rag.answering.followup import conversation_note, resolve_query
 from rag.answering.keys import key_evidence
 from rag.answering.passages import MAX_PASSAGES, below_gate
@@ -120,22 +120,17 @@ def _numbered_by_part(
 
     The whole question's passages keep their numbers (its evidence is already on screen); a passage only a part
     uses is numbered after them: a part's answer often sits in a passage the whole question's budget left out
-    (measured on the two-article dev questions). Choosing sentences does not depend on the numbers, so the parts
-    are built once to see which passages they use and once more with those numbered 1..m without gaps.
+    (measured on the two-article dev questions). The parts are built with every other passage numbered after
+    the given ones; those the parts use are then renumbered 1..m without gaps.
     """
     number = {p.chunk_id: n for n, p in enumerate(given, 1)}
     others = [p.chunk_id for p in retrieved if p.chunk_id not in number]
-
-    def numbering() -> list[int]:
-        return [number[p.chunk_id] for p in retrieved]
-
-    for n, cid in enumerate(others, len(given) + 1):  # first pass: every other passage numbered after the given
-        number[cid] = n
-    used = {p.chunk_id: p for _, passages in build(numbering()) for p in passages if p.chunk_id in others}
+    number |= {cid: n for n, cid in enumerate(others, len(given) + 1)}
+    built = build([number[p.chunk_id] for p in retrieved])
+    used = {p.chunk_id: p for _, passages in built for p in passages if p.chunk_id in others}
     extra = [used[cid] for cid in others if cid in used]
-    for n, cid in enumerate([p.chunk_id for p in extra] + [c for c in others if c not in used], len(given) + 1):
-        number[cid] = n
-    return [r for r, _ in build(numbering())], given + extra
+    final = {number[p.chunk_id]: n for n, p in enumerate(extra, len(given) + 1)}
+    return [renumber(r, final) for r, _ in built], given + extra
 
 
 def answer_stream(

@@ -15,7 +15,7 @@ from rag.answering import answer_stream, pipeline
 from rag.answering.streaming import not_found
 from rag.errors import BackendError
 from rag.llm.extractive import ExtractiveLLM
-from rag.types import REFUSAL, Answer, KeyEvidence, LLMRequest, Passage
+from rag.types import REFUSAL, Answer, Evidence, KeyEvidence, LLMRequest, Passage
 
 TWO = "What memorandum did Russia and Belarus sign in January 2023, and what did Lukashenko say about the West?"
 PARTS = ("What memorandum did Russia and Belarus sign in January 2023?", "What did Lukashenko say about the West?")
@@ -132,15 +132,21 @@ def test_a_passage_only_a_part_uses_is_numbered_after_the_whole_questions_withou
         )  # fmt: skip
 
     a, b, c, d, e = (passage(n) for n in range(5))
-    seen: list[list[int]] = []
+    retrieved = [a, b, c, d, e]
 
-    def build(numbers: Sequence[int]) -> list[tuple[list[int], list[Passage]]]:
-        seen.append(list(numbers))
-        return [(list(numbers), [b, a]), (list(numbers), [e])]  # the parts use b and e, which the whole left out
+    def request(numbers: Sequence[int], uses: list[Passage]) -> tuple[LLMRequest, list[Passage]]:
+        ns = [numbers[retrieved.index(p)] for p in uses]
+        fences = "".join(f"<source n={n}>{p.text}</source>" for n, p in zip(ns, uses, strict=True))
+        evidence = [Evidence(n=n, text=p.text) for n, p in zip(ns, uses, strict=True)]
+        return LLMRequest(system="", user=fences, question="", evidence=evidence), uses
 
-    requests, given = pipeline._numbered_by_part(build, [a, b, c, d, e], [a, c])  # type: ignore[arg-type]
+    def build(numbers: Sequence[int]) -> list[tuple[LLMRequest, list[Passage]]]:
+        return [request(numbers, [b, a]), request(numbers, [e])]  # the parts use b and e, which the whole left out
+
+    requests, given = pipeline._numbered_by_part(build, retrieved, [a, c])
     assert given == [a, c, b, e]  # the whole's two keep 1 and 2; the parts' extra ones follow, in retrieval order
-    assert seen[-1] == [1, 3, 2, 5, 4] and requests == [seen[-1], seen[-1]]  # a b c d e: d, unused, comes last
+    assert [[x.n for x in r.evidence] for r in requests] == [[3, 1], [4]]  # d, unused, has no number in the answer
+    assert requests[1].user == "<source n=4>Text 4.</source>"
 
 
 def test_an_uncited_part_answer_beside_an_unanswered_part_is_not_a_refusal(
